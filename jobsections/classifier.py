@@ -1,0 +1,117 @@
+"""The segment classifier: a scikit-learn estimator over feature rows (no spaCy, no files).
+
+Stage one is a logistic regression over `SegmentFeaturizer` features. With `smoothing`, a
+second stage sees, beside those features, stage one's probabilities for the neighbouring
+segments and for the rest of the section (learned from out-of-fold predictions, grouped by
+posting), so that a segment's label agrees with its surroundings where its own words are weak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from jobsections.features import Row, SegmentFeaturizer
+
+
+def _context_probs(rows: Sequence[Row], probs: np.ndarray) -> np.ndarray:
+    """For each row: the previous and next segment's probabilities, and the section's mean."""
+    n, k = probs.shape
+    out = np.zeros((n, 3 * k + 2), dtype=np.float32)
+    i = 0
+    while i < n:
+        j = i
+        while j < n and rows[j]["doc"] == rows[i]["doc"]:
+            j += 1
+        section_start = i
+        for r in range(i, j + 1):  # sections of one posting: runs between headings
+            if r == j or (r > i and rows[r]["kind"] == "heading"):
+                sec = slice(section_start, r)
+                mean = probs[sec].mean(axis=0)
+                out[sec, 2 * k : 3 * k] = mean
+                section_start = r
+        for r in range(i, j):
+            if r > i:
+                out[r, :k] = probs[r - 1]
+            else:
+                out[r, 3 * k] = 1.0
+            if r + 1 < j:
+                out[r, k : 2 * k] = probs[r + 1]
+            else:
+                out[r, 3 * k + 1] = 1.0
+        i = j
+    return out
+
+
+class SegmentClassifier(ClassifierMixin, BaseEstimator):
+    """Labels feature rows (see `jobsections.features.segment_rows`) with section labels.
+
+    Parameters are plain values, so the estimator clones, grid-searches and pickles like any
+    scikit-learn estimator. `X` is a sequence of row dicts; rows of one posting must be
+    consecutive and in reading order for `smoothing` to see neighbours.
+    """
+
+    def __init__(self, C: float = 4.0, class_weight: str | None = "balanced", char: bool = True,
+                 context: bool = True, smoothing: bool = True, smoothing_folds: int = 5,
+                 max_iter: int = 2000, random_state: int = 0) -> None:  # fmt: skip
+        self.C = C
+        self.class_weight = class_weight
+        self.char = char
+        self.context = context
+        self.smoothing = smoothing
+        self.smoothing_folds = smoothing_folds
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _stage_one(self) -> Pipeline:
+        return Pipeline([
+            ("features", SegmentFeaturizer(char=self.char, context=self.context)),
+            ("model", LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
+                                         random_state=self.random_state)),
+        ])  # fmt: skip
+
+    def fit(self, X: Sequence[Row], y: Sequence[str]) -> SegmentClassifier:
+        """Fit stage one on the rows; with smoothing, fit stage two on out-of-fold context."""
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        self.stage_one_ = self._stage_one().fit(X, y)
+        self.stage_two_ = None
+        groups = [row["doc"] for row in X]
+        folds = min(self.smoothing_folds, len(set(groups)))
+        if self.smoothing and folds >= 2:
+            oof = cross_val_predict(clone(self._stage_one()), X, y, groups=groups, cv=GroupKFold(folds),
+                                    method="predict_proba")  # fmt: skip
+            self.stage_two_ = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
+                                                 random_state=self.random_state)  # fmt: skip
+            self.stage_two_.fit(self._stack(X, oof), y)
+        return self
+
+    def _stack(self, X: Sequence[Row], probs: np.ndarray) -> np.ndarray:
+        return np.hstack([probs, _context_probs(X, probs)])
+
+    def predict_proba(self, X: Sequence[Row]) -> np.ndarray:
+        """Probabilities of each label (columns in `classes_` order) for each row."""
+        check_is_fitted(self, "stage_one_")
+        if not len(X):
+            return np.zeros((0, len(self.classes_)))
+        probs = self.stage_one_.predict_proba(X)
+        if self.stage_two_ is not None:
+            probs = self.stage_two_.predict_proba(self._stack(X, probs))
+        return probs
+
+    def predict(self, X: Sequence[Row]) -> np.ndarray:
+        """The most probable label of each row."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.dict = True
+        return tags

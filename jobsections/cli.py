@@ -1,0 +1,206 @@
+"""The `jobsections` command: argument parsing and printing only; the library does the work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EXAMPLES = """\
+examples:
+  jobsections predict posting.txt                      segments with labels, as JSONL on stdout
+  jobsections predict postings/ -o out.json --format json
+  cat page.html | jobsections predict - --format text
+  jobsections train annotations/written.jsonl -o my-model --seed 0
+  jobsections evaluate annotations/seeds.jsonl --model my-model
+  jobsections evaluate annotations/written.jsonl --cv 10
+"""
+
+
+class _Errors:
+    """Collects the problems of a batch, reporting each one line on stderr as it comes."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, error: Exception) -> None:
+        self.count += 1
+        print(f"jobsections: error: {error}", file=sys.stderr)
+
+
+def _progress(iterable: Any, total: int | None, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit=" postings", disable=None, file=sys.stderr, leave=False)
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import jobsections
+    from jobsections.model import load_model
+    from jobsections.predict import predict_records, relabel_records
+    from jobsections.readers import iter_postings
+    from jobsections.writers import format_for, write_records
+
+    errors = _Errors()
+    postings = list(iter_postings(args.inputs, errors))
+    if args.use_segments:
+        missing = [p for p in postings if p.segments is None]
+        for p in missing:
+            errors(ValueError(f"{p.source}: --use-segments needs annotation JSONL; posting {p.id!r} has no segments"))
+        postings = [p for p in postings if p.segments is not None]
+    if not postings:
+        print("jobsections: error: no posting could be read", file=sys.stderr)
+        return 2
+    if args.use_segments:
+        records: Any = relabel_records(load_model(args.model), postings)
+    else:
+        records = predict_records(jobsections.load(args.model), postings, args.batch_size)
+    fmt = format_for(args.output, args.format)
+    n = write_records(_progress(records, len(postings), "predict"), args.output, fmt)
+    if args.output not in (None, "-"):
+        print(f"jobsections: wrote {n} postings to {args.output} ({fmt})", file=sys.stderr)
+    return 1 if errors.count else 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from jobsections.annotations import load_annotations, postings_of
+    from jobsections.evaluation import evaluate
+    from jobsections.model import save_model
+    from jobsections.train import train_model
+
+    postings = postings_of(load_annotations(args.annotations))
+    print(f"jobsections: training on {len(postings)} postings ...", file=sys.stderr)
+    model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=not args.no_smoothing)
+    if args.eval:
+        held_out = postings_of(load_annotations(args.eval))
+        report = evaluate(model, held_out)
+        model.card["metrics"] = {"data": [str(p) for p in args.eval], **_summary(report)}
+    save_model(model, args.output)
+    print(f"jobsections: model written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of an evaluation report, for the model card."""
+    return {
+        "end_to_end_accuracy": round(report["end_to_end"]["accuracy"], 4),
+        "end_to_end_macro_f1": round(report["end_to_end"]["macro_f1"], 4),
+        "classification_accuracy": round(report["classification"]["accuracy"], 4),
+        "segmentation_f1": round(report["segmentation"]["f1"], 4),
+        "end_to_end_recall": {k: round(v["recall"], 4) for k, v in report["end_to_end"]["per_label"].items()},
+    }
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from jobsections.annotations import load_annotations, postings_of
+    from jobsections.evaluation import cross_validate, evaluate, format_report
+    from jobsections.model import load_model
+
+    dataset = load_annotations(args.annotations)
+    if args.cv:
+        report = cross_validate(dataset, args.cv, seed=args.seed)
+        title = f"{args.cv}-fold cross-validation grouped by posting on {len(dataset)} postings"
+    else:
+        model = load_model(args.model)
+        report = evaluate(model, postings_of(dataset))
+        data = model.card.get("training_data", {})
+        title = (f"model {args.model or 'shipped'} (trained on {data.get('postings', '?')} postings, "
+                 f"data hash {data.get('hash', '?')}) on {len(dataset)} postings")  # fmt: skip
+    report["title"] = title
+    report["data"] = [str(p) for p in args.annotations]
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(format_report(report, title))
+    return 0
+
+
+def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="jobsections",
+        description="Cut job postings into segments and label each one responsibility, qualification, "
+        "benefit, application or other.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from jobsections import __version__
+
+    parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate}")
+
+    p = sub.add_parser("predict", help="segment and label postings",
+                       description="Segment and label postings. INPUT is a .txt/.md/.html file, a .jsonl file "
+                       "(annotation format or {\"id\", \"text\"} lines), a .parquet file with a 'text' column, a "
+                       "folder (read recursively) or - for stdin. A posting that cannot be read is reported and "
+                       "the others are still processed (exit status 1); the output file is written whole or not "
+                       "at all.")  # fmt: skip
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument("--format", choices=["jsonl", "json", "text", "parquet"],
+                   help="jsonl: annotation format with a score per segment (default); json: segment texts grouped "
+                   "by label; text: readable; parquet. Default: from the output file's suffix, else jsonl")  # fmt: skip
+    p.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
+    p.add_argument("--use-segments", action="store_true",
+                   help="take the segments given in annotation JSONL input and only label them")  # fmt: skip
+    p.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
+    p.set_defaults(func=_cmd_predict)
+
+    t = sub.add_parser("train", help="train a model on annotation JSONL",
+                       description="Train a model on annotation JSONL files (FORMAT.md) and write a model "
+                       "directory: model.joblib and card.json (labels, versions, data hash and size, settings, "
+                       "metrics when --eval is given). A model file is code: share and load only trusted ones.")  # fmt: skip
+    t.add_argument("annotations", nargs="+", metavar="ANNOTATIONS")
+    t.add_argument("-o", "--output", required=True, help="model directory to write")
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same model")
+    t.add_argument("--eval", nargs="+", metavar="ANNOTATIONS", help="held-out annotations to score into the card")
+    t.add_argument("--no-flatten", action="store_true", help="do not also learn each posting with line breaks removed")
+    t.add_argument("--no-smoothing", action="store_true", help="no second stage over neighbouring segments")
+    t.set_defaults(func=_cmd_train)
+
+    e = sub.add_parser("evaluate", help="score a model against annotation JSONL",
+                       description="Score a model against annotated postings in FORMAT.md's three views: "
+                       "segmentation (exact boundaries), classification on gold segments, and end to end over "
+                       "characters; per label precision, recall (= per-label accuracy), F1, support, overall "
+                       "accuracy and macro-F1, and confusion matrices (rows gold, columns predicted).")  # fmt: skip
+    e.add_argument("annotations", nargs="*" if default_annotations else "+", default=list(default_annotations),
+                   metavar="ANNOTATIONS")  # fmt: skip
+    e.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
+    e.add_argument("--cv", type=int, metavar="K",
+                   help="K-fold cross-validation grouped by posting instead: train on K-1 folds, score the rest")  # fmt: skip
+    e.add_argument("--seed", type=int, default=0, help="seed of the fold split and training (default 0)")
+    e.add_argument("--json", action="store_true", help="print the full report as JSON")
+    e.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, default_annotations: Sequence[str] = ()) -> int:
+    """Run the command line; user errors become one line on stderr and exit status 2."""
+    from jobsections.model import ModelError
+    from jobsections.readers import InputError
+
+    args = build_parser(default_annotations).parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.showwarning = lambda msg, *a, **k: print(f"jobsections: warning: {msg}", file=sys.stderr)
+        try:
+            return args.func(args)
+        except (InputError, ModelError, OSError) as e:
+            print(f"jobsections: error: {e}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("jobsections: interrupted", file=sys.stderr)
+            return 130
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,315 @@
+"""Turn any input (files, folders, stdin, JSONL, Parquet, HTML) into `Posting`s.
+
+Every decoding or format problem becomes an `InputError` with a one-line message here, so the
+CLI can report it and carry on with the rest of a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+PARQUET_SUFFIXES = {".parquet"}
+READABLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
+
+
+class InputError(ValueError):
+    """A user's input cannot be read; the message names the input and the problem."""
+
+
+class DecodingWarning(UserWarning):
+    """A file was not UTF-8 and was decoded as Windows-1252/Latin-1 instead."""
+
+
+@dataclass
+class Posting:
+    """One job posting: the text that every offset refers to, and where it came from."""
+
+    id: str
+    text: str
+    source: str = ""
+    segments: list[dict[str, Any]] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- bytes → text
+
+
+def decode(data: bytes, source: str) -> str:
+    """Decode bytes as UTF-8 (BOM dropped); fall back to Windows-1252 with a warning.
+
+    Binary data (NUL bytes, many control characters) is an `InputError`, never a guess.
+    """
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{source}: looks like a binary file (NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+        controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
+        if controls > max(2, len(text) // 100):
+            raise InputError(f"{source}: not valid UTF-8 and looks binary") from None
+        warnings.warn(f"{source}: not valid UTF-8, decoded as Windows-1252", DecodingWarning, stacklevel=2)
+    return text
+
+
+def _require_text(text: str, source: str) -> str:
+    if not text.strip():
+        raise InputError(f"{source}: empty or whitespace-only posting")
+    return text
+
+
+# ---------------------------------------------------------------- HTML → text
+
+
+_SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+_PARAGRAPH = {
+    "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "ul", "ol", "dl",
+    "table", "blockquote", "form", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "address", "figure",
+    "hr", "fieldset", "details", "summary", "body", "html",
+}  # fmt: skip
+_LINE = {"li", "tr", "dt", "dd", "caption", "figcaption", "option", "label"}
+_CELL = {"td", "th"}
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")  # HTML white space; a no-break space is content
+
+
+class _HTMLText(HTMLParser):
+    """Collects the text of an HTML page with its block structure as line breaks.
+
+    Paragraph-level blocks are separated by a blank line, list items start a line with `• `,
+    `<br>` breaks a line, table cells on one row are separated by a tab.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []  # finished lines; "" is a blank line
+        self.line: list[str] = []
+        self.skip = 0
+        self.pre = 0
+        self.cells = 0
+
+    def _break(self, blank: bool = False) -> None:
+        text = "".join(self.line)
+        if self.pre:
+            text = text.rstrip()
+        else:
+            text = _SPACES.sub(" ", text).strip(" ")
+        if text:
+            self.lines.append(text)
+        self.line = []
+        if blank and self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip += 1
+        elif self.skip:
+            return
+        elif tag == "br":
+            self._break()
+        elif tag in _PARAGRAPH:
+            self._break(blank=True)
+            self.pre += tag == "pre"
+        elif tag in _LINE:
+            self._break()
+            self.cells = 0
+            if tag == "li":
+                self.line.append("• ")
+        elif tag in _CELL:
+            if self.cells:
+                self.line.append("\t")
+            self.cells += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in _SKIP:
+            self.skip -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif self.skip:
+            return
+        elif tag in _PARAGRAPH:
+            self._break(blank=True)
+            self.pre -= tag == "pre" and self.pre > 0
+        elif tag in _LINE:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            if self.pre:
+                for i, part in enumerate(data.split("\n")):
+                    if i:
+                        self._break()
+                    self.line.append(part)
+            else:
+                self.line.append(data)
+
+    def text(self) -> str:
+        self._break()
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines)
+
+
+def html_to_text(html: str) -> str:
+    """Extract the visible text of an HTML document, keeping its blocks as lines."""
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def looks_like_html(text: str) -> bool:
+    """True when a text (from stdin or a JSONL field) is an HTML document or fragment."""
+    head = text.lstrip()[:1000].lower()
+    return head.startswith(("<!doctype html", "<html")) or bool(
+        re.match(r"<(body|div|p|ul|ol|h[1-6]|section|article|table)\b", head)
+    )
+
+
+# ---------------------------------------------------------------- files → postings
+
+
+def _posting_from_text(raw: str, pid: str, source: str, is_html: bool) -> Posting:
+    text = html_to_text(raw) if is_html else raw
+    meta = {"format": "html"} if is_html else {}
+    return Posting(id=pid, text=_require_text(text, source), source=source, meta=meta)
+
+
+def _posting_from_record(record: Any, where: str, default_id: str) -> Posting:
+    """A JSON/Parquet record: the annotation format, or at least `{"text": ...}`."""
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise InputError(f"{where}: no 'text' string field")
+    pid = str(record.get("id", default_id))
+    _require_text(text, where)
+    segments = record.get("segments")
+    if segments is not None:
+        from jobsections.annotations import check_segments
+
+        check_segments(text, segments, where)
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    return Posting(id=pid, text=text, source=str(record.get("source", where)), segments=segments, meta=meta)
+
+
+def read_jsonl(data: str, source: str, on_error: Callable[[InputError], None]) -> Iterator[Posting]:
+    """Postings from JSON Lines; a bad line is reported through `on_error`, the rest still read."""
+    any_line = False
+    for lineno, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        any_line = True
+        where = f"{source}:{lineno}"
+        try:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
+            yield _posting_from_record(record, where, f"{Path(source).stem}-{lineno}")
+        except InputError as e:
+            on_error(e)
+    if not any_line:
+        raise InputError(f"{source}: empty file, no JSON lines")
+
+
+def read_parquet(path: Path, on_error: Callable[[InputError], None]) -> Iterator[Posting]:
+    """Postings from a Parquet file with at least a `text` column (and `id`, `segments`)."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as e:  # pyarrow raises several unrelated types for a bad file
+        raise InputError(f"{path}: not a readable Parquet file ({e})") from None
+    if "text" not in table.column_names:
+        raise InputError(f"{path}: no 'text' column (columns: {', '.join(table.column_names)})")
+    for i, record in enumerate(table.to_pylist()):
+        try:
+            yield _posting_from_record(record, f"{path}[row {i}]", f"{path.stem}-{i}")
+        except InputError as e:
+            on_error(e)
+
+
+def read_path(path: Path, on_error: Callable[[InputError], None]) -> Iterator[Posting]:
+    """Postings from one file, by its suffix."""
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        yield from read_parquet(path, on_error)
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    text = decode(data, str(path))
+    if suffix in JSONL_SUFFIXES:
+        yield from read_jsonl(text, str(path), on_error)
+    else:
+        yield _posting_from_text(text, path.stem, str(path), suffix in HTML_SUFFIXES)
+
+
+def read_stdin(on_error: Callable[[InputError], None]) -> Iterator[Posting]:
+    """Postings from standard input: JSON Lines when it starts with `{`, else one text/HTML posting."""
+    text = decode(sys.stdin.buffer.read(), "<stdin>")
+    if text.lstrip().startswith("{"):
+        yield from read_jsonl(text, "<stdin>", on_error)
+    else:
+        yield _posting_from_text(text, "stdin", "<stdin>", looks_like_html(text))
+
+
+def _raise(error: InputError) -> None:
+    raise error
+
+
+def iter_postings(
+    inputs: Iterable[str | Path], on_error: Callable[[InputError], None] = _raise
+) -> Iterator[Posting]:
+    """Read every input (file, folder searched recursively, or `-` for stdin) into `Posting`s.
+
+    Problems are passed to `on_error` (by default raised), so a batch can report a bad posting
+    and go on with the others.
+    """
+    for item in inputs:
+        try:
+            if str(item) == "-":
+                yield from read_stdin(on_error)
+                continue
+            path = Path(item)
+            if path.is_dir():
+                files = sorted(
+                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )  # fmt: skip
+                if not files:
+                    raise InputError(f"{path}: folder holds no readable postings")
+                for file in files:
+                    try:
+                        yield from read_path(file, on_error)
+                    except InputError as e:
+                        on_error(e)
+            elif path.exists():
+                yield from read_path(path, on_error)
+            else:
+                raise InputError(f"{path}: no such file or folder")
+        except InputError as e:
+            on_error(e)
+
+
+def read_postings(inputs: Iterable[str | Path]) -> list[Posting]:
+    """All postings of the inputs; the first problem raises `InputError`."""
+    return list(iter_postings(inputs))

@@ -1,0 +1,317 @@
+"""Cut a posting into segments (headings, list items, sentences, field lines): the spaCy side.
+
+`segment_text` does the work on the raw text, from its layout: physical lines, list markers
+(also inline and alone on a line), hard-wrapped lines joined back, blank lines, headings, field
+lines and sentences. The `jobsections_segmenter` factory puts the result into
+`doc.spans["segments"]` with the kind as `span.label_`. Nothing here knows about labels.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from jobsections.annotations import MARKER
+
+KINDS: tuple[str, ...] = ("heading", "item", "sentence", "field")
+Segment = tuple[int, int, str]  # start, end (code points, end exclusive), kind
+
+_WS = " \t\r\n\f\v\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+# A list marker at the start of a line or piece, as FORMAT.md allows it outside segments.
+_LEAD_MARKER = re.compile(
+    r"[•▪►✓\uf0b7\u25cf\u25aa]+"  # a bullet needs no space after it
+    r"|(?:[·\-*–—>#|§]+|o|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])(?=[\s\xa0]|$)"
+)
+# Bullets that start a new item wherever they stand (text scraped with no line breaks).
+_INLINE_BULLET = re.compile(r"[•▪►✓\uf0b7\u25cf\u25aa]|(?<=[\s\xa0])·(?=[\s\xa0])|(?<=:[\s\xa0])[–—-](?=[\s\xa0])")
+_SOFT_BREAK = re.compile(r"[ \t\xa0]{2,}")  # a gap of two spaces or more inside a long line
+_LONG_LINE = 200
+_DECOR = "*#|>_"
+_NEXT_FIELD = re.compile(r"[ \t\xa0]+(?=[A-Z][a-z]+(?: [a-z]+){0,2}[ \t\xa0]*:[ \t\xa0]*\S)")
+_FIELD = re.compile(r"([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[ \t\xa0]*(?=\S)")
+_RUNIN_CAPS = re.compile(r"((?:[A-Z][A-Z&'’/,()-]*[ \t\xa0]+){1,6}[A-Z][A-Z&'’/,()-]+:?)[ \t\xa0]+(?=[A-Z][a-z])")
+_ABBREV = frozenset(
+    "e.g i.e etc vs no nos nr art dr mr mrs ms prof st approx dept inc ltd co jr sr ref tel fig ca cf "
+    "min max incl excl est p.a a.m p.m mon tue wed thu fri sat sun jan feb mar apr jun jul aug sep sept "
+    "oct nov dec govt univ assoc int'l dip hons b.sc m.sc b.a m.a ph.d".split()
+)
+_SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*")
+_OPENERS = "\"'“‘([¿¡"
+
+
+@dataclass
+class _Unit:
+    """A piece of one physical line: its text span and how it begins."""
+
+    start: int
+    end: int
+    marker: bool  # it began with a list marker
+    new_block: bool  # a blank line, an inline bullet or a soft break stands before it
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _WS:
+        start += 1
+    while end > start and text[end - 1] in _WS:
+        end -= 1
+    return start, end
+
+
+def _units(text: str) -> list[_Unit]:
+    """Split the text into line pieces, marking list items and hard boundaries."""
+    units: list[_Unit] = []
+    blank = True
+    pending_marker = False
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        ls, le = _strip(text, pos, pos + len(line))
+        pos += len(line)
+        if ls == le:
+            blank = True
+            continue
+        cuts = [ls]
+        line_text = text[ls:le]
+        cuts += [ls + m.start() for m in _INLINE_BULLET.finditer(line_text) if m.start() > 0]
+        if le - ls > _LONG_LINE:
+            cuts += [ls + m.end() for m in _SOFT_BREAK.finditer(line_text)]
+        cuts = sorted(set(cuts)) + [le]
+        for i in range(len(cuts) - 1):
+            ps, pe = _strip(text, cuts[i], cuts[i + 1])
+            if ps == pe:
+                continue
+            marker = False
+            m = _LEAD_MARKER.match(text, ps, pe)
+            while m:
+                marker = True
+                ps, pe = _strip(text, m.end(), pe)
+                m = _LEAD_MARKER.match(text, ps, pe) if ps < pe else None
+            if ps == pe:  # a marker alone: the item's text follows on the next line
+                pending_marker = True
+                continue
+            units.append(_Unit(ps, pe, marker or pending_marker, blank or i > 0))
+            pending_marker = False
+            blank = False
+    return units
+
+
+def _is_field(text: str) -> bool:
+    m = _FIELD.match(text)
+    return bool(m) and len(m.group(1).split()) <= 5 and len(text[m.end() :].split()) <= 12
+
+
+def _is_caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _is_heading(text: str) -> bool:
+    """A line that names a section: ends with a colon, is in capitals, or is short and bare."""
+    words = text.split()
+    if text.endswith(":") and len(words) <= 12:
+        return True
+    if "\n" in text:
+        return False
+    if _is_caps(text) and len(words) <= 12 and not text.endswith((".", ";")):
+        return True
+    closed = text[-1] in ".!?;," or (text[-1] == ")" and text[0] == "(")
+    return len(words) <= 6 and not closed and not _is_field(text)
+
+
+def _strong_heading(text: str) -> bool:
+    return len(text) < 80 and ((text.endswith(":") and text[0].isupper()) or _is_caps(text[:40]))
+
+
+def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool) -> bool:
+    """Whether line `nxt` continues the sentence or item of line `prev` (a hard wrap)."""
+    if nxt.marker or nxt.new_block:
+        return False
+    before, after = text[prev.start : prev.end], text[nxt.start : nxt.end]
+    if before[-1] in ".!?:;" or _strong_heading(after) or _is_field(after):
+        return False
+    if _is_field(before) and len(before) < 60:
+        return False
+    first = after[0]
+    words = after.split()
+    if len(words) <= 3 and all(w[0].isupper() for w in words) and after[-1].isalnum() and not in_item:
+        return False
+    if first.islower() or first in ",;)–—-&" or in_item:
+        return True
+    if len(before) >= 40 and (before[-1].islower() or before[-1] in ",“‘\"'("):
+        return True
+    return len(before) >= 40 and not _is_heading(after)
+
+
+def _blocks(text: str, units: list[_Unit]) -> list[tuple[int, int, bool]]:
+    """Group line pieces into blocks (start, end, is_item): wrapped lines joined back."""
+    blocks: list[tuple[int, int, bool]] = []
+    prev: _Unit | None = None
+    for u in units:
+        if prev is not None and _joins(text, prev, u, blocks[-1][2]):
+            start, _, item = blocks[-1]
+            blocks[-1] = (start, u.end, item)
+        else:
+            blocks.append((u.start, u.end, u.marker))
+        prev = u
+    return blocks
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """Whether the full stop at `end` closes an abbreviation or initial rather than a sentence."""
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in ".'"):
+        start -= 1
+    word = text[start:end].lower()
+    return word in _ABBREV or (len(word) == 1 and word.isalpha()) or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans of `text[start:end]`, split after `.!?` before a capital or a digit.
+
+    Also splits a full stop with no space after it (`adopts.This`), but not at abbreviations,
+    initials, decimals, e-mail addresses or web addresses.
+    """
+    spans = []
+    cur = start
+    for m in _SENT_END.finditer(text, start, end):
+        stop = m.end()
+        nxt = stop
+        while nxt < end and text[nxt] in _WS:
+            nxt += 1
+        if nxt >= end:
+            break
+        follower = text[nxt]
+        if follower in _OPENERS and nxt + 1 < end:
+            follower = text[nxt + 1]
+        if nxt == stop:  # no space: only `word.Word` counts
+            if not (m.group()[0] == "." and re.match(r"[a-z]{2}", text[m.start() - 2 : m.start()] or "")):
+                continue
+            if not re.match(r"[A-Z][a-z]", text[nxt : nxt + 2]):
+                continue
+        elif not (follower.isupper() or follower.isdigit()):
+            continue
+        if m.group()[0] == "." and len(m.group()) == 1 and _is_abbreviation(text, m.start()):
+            continue
+        spans.append(_strip(text, cur, stop))
+        cur = nxt
+    spans.append(_strip(text, cur, end))
+    return [s for s in spans if s[0] < s[1]]
+
+
+def _trim_decor(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop decorative runs (`**`, `##`, `|`) at the edges, which FORMAT.md leaves outside."""
+    s, e = start, end
+    while s < e and text[s] in _DECOR:
+        s += 1
+    while e > s and text[e - 1] in _DECOR:
+        e -= 1
+    s, e = _strip(text, s, e)
+    if s >= e or (s != start and not text[start:s].strip(_WS + _DECOR) == ""):
+        return start, end
+    return s, e
+
+
+def segment_text(text: str) -> list[Segment]:
+    """Segments of a posting as `(start, end, kind)`, sorted, non-overlapping, trimmed."""
+    segments: list[Segment] = []
+    for bs, be, is_item in _blocks(text, _units(text)):
+        bs, be = _trim_decor(text, bs, be)
+        block = text[bs:be]
+        if is_item:
+            segments += [(s, e, "item") for s, e in split_sentences(text, bs, be)]
+            continue
+        if _is_field(block) and "\n" not in block:
+            m = _FIELD.match(block)
+            second = _NEXT_FIELD.search(block, m.end() if m else 0)
+            if second:
+                segments.append((*_strip(text, bs, bs + second.start()), "field"))
+                bs, _ = _strip(text, bs + second.end(), be)
+            segments.append((bs, be, "field"))
+            continue
+        if _is_heading(block):
+                segments.append((bs, be, "heading"))
+                continue
+        m = _RUNIN_CAPS.match(block) or _run_in_field(block)
+        if m:
+            hs, he = _strip(text, bs, bs + m.end(1))
+            segments.append((hs, he, "heading"))
+            bs, _ = _strip(text, bs + m.end(1), be)
+        segments += [(s, e, "sentence") for s, e in split_sentences(text, bs, be)]
+    return segments
+
+
+def _run_in_field(block: str) -> re.Match[str] | None:
+    """`JOB DESCRIPTION: World Vision announces ...`: a capitalised heading run into prose."""
+    m = _FIELD.match(block)
+    if m and _is_caps(m.group(1)) and len(block[m.end() :].split()) > 12:
+        return re.match(r"(.*?:)", block)
+    return None
+
+
+# ---------------------------------------------------------------- spaCy component
+
+
+def _align_tokens(doc: Doc, segments: Iterable[Segment]) -> Doc:
+    """Split the tokens that a segment boundary falls inside (`adopts.This`, `•Item`)."""
+    bounds = {b for s, e, _ in segments for b in (s, e)}
+    splits = []
+    for token in doc:
+        a, b = token.idx, token.idx + len(token.text)
+        inner = sorted(x - a for x in bounds if a < x < b)
+        if inner:
+            cuts = [0, *inner, b - a]
+            splits.append((token, [token.text[cuts[i] : cuts[i + 1]] for i in range(len(cuts) - 1)]))
+    if splits:
+        with doc.retokenize() as retokenizer:
+            for token, orths in splits:
+                retokenizer.split(token, orths, heads=[(token, 0)] * len(orths))
+    return doc
+
+
+class Segmenter:
+    """spaCy component: writes the posting's segments to `doc.spans[spans_key]`, kind as label."""
+
+    def __init__(self, nlp: Language, name: str = "jobsections_segmenter", spans_key: str = "segments") -> None:
+        self.name = name
+        self.spans_key = spans_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        segments = segment_text(doc.text)
+        doc = _align_tokens(doc, segments)
+        spans = [doc.char_span(s, e, label=kind) for s, e, kind in segments]
+        doc.spans[self.spans_key] = [span for span in spans if span is not None]
+        return doc
+
+
+@Language.factory(
+    "jobsections_segmenter",
+    default_config={"spans_key": "segments"},
+    assigns=["doc.spans"],
+)
+def make_segmenter(nlp: Language, name: str, spans_key: str) -> Segmenter:
+    """Create the segmenter; `spans_key` names the span group it writes."""
+    return Segmenter(nlp, name, spans_key)
+
+
+def make_nlp() -> Language:
+    """A blank English pipeline with the segmenter: tokenizer + segments, no download needed."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("jobsections_segmenter")
+    return nlp
+
+
+def kinds_for(text: str, spans: Iterable[tuple[int, int]]) -> list[str]:
+    """The layout kind of given spans (gold segments): that of the segment covering each start."""
+    found = segment_text(text)
+    starts = [s for s, _, _ in found]
+    kinds = []
+    for start, _ in spans:
+        i = bisect.bisect_right(starts, start) - 1
+        kinds.append(found[i][2] if i >= 0 and found[i][1] > start else "sentence")
+    return kinds

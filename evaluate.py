@@ -10,4 +10,6 @@ from pathlib import Path
 from jobsections.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(["evaluate", *sys.argv[1:]], default_annotations=[str(Path(__file__).parent / "annotations/seeds.jsonl")]))
+    sys.exit(
+        main(["evaluate", *sys.argv[1:]], default_annotations=[str(Path(__file__).parent / "annotations/seeds.jsonl")])
+    )

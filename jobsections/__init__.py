@@ -28,12 +28,11 @@ def load(model: str | Path | None = None) -> Language:
 
     nlp = make_nlp()
     if isinstance(model, SectionModel):
-        labeller = nlp.add_pipe("jobsections_labeller", config={"model": "<in memory>"})
+        labeller = nlp.add_pipe("jobsections_labeller", config={"model": ""})
         labeller.model = model
     else:
         labeller = nlp.add_pipe("jobsections_labeller", config={"model": None if model is None else str(model)})
     assert isinstance(labeller, Labeller)
-    labeller.model  # noqa: B018 - load now, so a bad model fails here and not on first use
     return nlp
 
 

@@ -157,9 +157,13 @@ def load_annotations(paths: Iterable[str | Path]) -> datasets.Dataset:
             raise InputError(f"duplicate posting id {posting.id!r} in {seen[posting.id]} and {posting.source}")
         seen[posting.id] = posting.source
         records.append(
-            {"id": posting.id, "source": posting.source, "text": posting.text,
-             "segments": [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in posting.segments]}
-        )  # fmt: skip
+            {
+                "id": posting.id,
+                "source": posting.source,
+                "text": posting.text,
+                "segments": [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in posting.segments],
+            }
+        )
     return datasets.Dataset.from_list(records, features=ANNOTATION_FEATURES)
 
 

@@ -7,7 +7,6 @@ import json
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 EXAMPLES = """\
@@ -74,7 +73,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     postings = postings_of(load_annotations(args.annotations))
     print(f"jobsections: training on {len(postings)} postings ...", file=sys.stderr)
-    model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=not args.no_smoothing)
+    model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=args.smoothing)
     if args.eval:
         held_out = postings_of(load_annotations(args.eval))
         report = evaluate(model, held_out)
@@ -108,8 +107,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         model = load_model(args.model)
         report = evaluate(model, postings_of(dataset))
         data = model.card.get("training_data", {})
-        title = (f"model {args.model or 'shipped'} (trained on {data.get('postings', '?')} postings, "
-                 f"data hash {data.get('hash', '?')}) on {len(dataset)} postings")  # fmt: skip
+        title = (
+            f"model {args.model or 'shipped'} (trained on {data.get('postings', '?')} postings, "
+            f"data hash {data.get('hash', '?')}) on {len(dataset)} postings"
+        )
     report["title"] = title
     report["data"] = [str(p) for p in args.annotations]
     if args.json:
@@ -133,45 +134,72 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate}")
 
-    p = sub.add_parser("predict", help="segment and label postings",
-                       description="Segment and label postings. INPUT is a .txt/.md/.html file, a .jsonl file "
-                       "(annotation format or {\"id\", \"text\"} lines), a .parquet file with a 'text' column, a "
-                       "folder (read recursively) or - for stdin. A posting that cannot be read is reported and "
-                       "the others are still processed (exit status 1); the output file is written whole or not "
-                       "at all.")  # fmt: skip
+    p = sub.add_parser(
+        "predict",
+        help="segment and label postings",
+        description="Segment and label postings. INPUT is a .txt/.md/.html file, a .jsonl file "
+        '(annotation format or {"id", "text"} lines), a .parquet file with a \'text\' column, a '
+        "folder (read recursively) or - for stdin. A posting that cannot be read is reported and "
+        "the others are still processed (exit status 1); the output file is written whole or not "
+        "at all.",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-o", "--output", help="output file (default: stdout)")
-    p.add_argument("--format", choices=["jsonl", "json", "text", "parquet"],
-                   help="jsonl: annotation format with a score per segment (default); json: segment texts grouped "
-                   "by label; text: readable; parquet. Default: from the output file's suffix, else jsonl")  # fmt: skip
+    p.add_argument(
+        "--format",
+        choices=["jsonl", "json", "text", "parquet"],
+        help="jsonl: annotation format with a score per segment (default); json: segment texts grouped "
+        "by label; text: readable; parquet. Default: from the output file's suffix, else jsonl",
+    )
     p.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
-    p.add_argument("--use-segments", action="store_true",
-                   help="take the segments given in annotation JSONL input and only label them")  # fmt: skip
+    p.add_argument(
+        "--use-segments",
+        action="store_true",
+        help="take the segments given in annotation JSONL input and only label them",
+    )
     p.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
     p.set_defaults(func=_cmd_predict)
 
-    t = sub.add_parser("train", help="train a model on annotation JSONL",
-                       description="Train a model on annotation JSONL files (FORMAT.md) and write a model "
-                       "directory: model.joblib and card.json (labels, versions, data hash and size, settings, "
-                       "metrics when --eval is given). A model file is code: share and load only trusted ones.")  # fmt: skip
+    t = sub.add_parser(
+        "train",
+        help="train a model on annotation JSONL",
+        description="Train a model on annotation JSONL files (FORMAT.md) and write a model "
+        "directory: model.joblib and card.json (labels, versions, data hash and size, settings, "
+        "metrics when --eval is given). A model file is code: share and load only trusted ones.",
+    )
     t.add_argument("annotations", nargs="+", metavar="ANNOTATIONS")
     t.add_argument("-o", "--output", required=True, help="model directory to write")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same model")
     t.add_argument("--eval", nargs="+", metavar="ANNOTATIONS", help="held-out annotations to score into the card")
     t.add_argument("--no-flatten", action="store_true", help="do not also learn each posting with line breaks removed")
-    t.add_argument("--no-smoothing", action="store_true", help="no second stage over neighbouring segments")
+    t.add_argument(
+        "--smoothing",
+        action="store_true",
+        help="add a second stage over neighbouring segments (slower; +0.2 points in our tests)",
+    )
     t.set_defaults(func=_cmd_train)
 
-    e = sub.add_parser("evaluate", help="score a model against annotation JSONL",
-                       description="Score a model against annotated postings in FORMAT.md's three views: "
-                       "segmentation (exact boundaries), classification on gold segments, and end to end over "
-                       "characters; per label precision, recall (= per-label accuracy), F1, support, overall "
-                       "accuracy and macro-F1, and confusion matrices (rows gold, columns predicted).")  # fmt: skip
-    e.add_argument("annotations", nargs="*" if default_annotations else "+", default=list(default_annotations),
-                   metavar="ANNOTATIONS")  # fmt: skip
+    e = sub.add_parser(
+        "evaluate",
+        help="score a model against annotation JSONL",
+        description="Score a model against annotated postings in FORMAT.md's three views: "
+        "segmentation (exact boundaries), classification on gold segments, and end to end over "
+        "characters; per label precision, recall (= per-label accuracy), F1, support, overall "
+        "accuracy and macro-F1, and confusion matrices (rows gold, columns predicted).",
+    )
+    e.add_argument(
+        "annotations",
+        nargs="*" if default_annotations else "+",
+        default=list(default_annotations),
+        metavar="ANNOTATIONS",
+    )
     e.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
-    e.add_argument("--cv", type=int, metavar="K",
-                   help="K-fold cross-validation grouped by posting instead: train on K-1 folds, score the rest")  # fmt: skip
+    e.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="K-fold cross-validation grouped by posting instead: train on K-1 folds, score the rest",
+    )
     e.add_argument("--seed", type=int, default=0, help="seed of the fold split and training (default 0)")
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.set_defaults(func=_cmd_evaluate)

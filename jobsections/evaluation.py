@@ -26,8 +26,10 @@ _INDEX = {label: i for i, label in enumerate(LABELS)}
 
 def _per_label(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=list(LABELS), zero_division=0)
-    per = {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
-           for i, lab in enumerate(LABELS)}  # fmt: skip
+    per = {
+        lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+        for i, lab in enumerate(LABELS)
+    }
     return {
         "per_label": per,
         "accuracy": float(np.mean(np.asarray(y_true) == np.asarray(y_pred))) if len(y_true) else 0.0,
@@ -37,8 +39,11 @@ def _per_label(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def score(postings: Sequence[Posting], predicted: Sequence[Sequence[dict[str, Any]]],
-          relabelled: Sequence[Sequence[tuple[str, float]]]) -> dict[str, Any]:  # fmt: skip
+def score(
+    postings: Sequence[Posting],
+    predicted: Sequence[Sequence[dict[str, Any]]],
+    relabelled: Sequence[Sequence[tuple[str, float]]],
+) -> dict[str, Any]:
     """The three views for gold `postings` against system output and gold-segment labels."""
     seg_gold: list[tuple[str, bool]] = []
     seg_pred: list[tuple[str, bool]] = []
@@ -68,8 +73,9 @@ def score(postings: Sequence[Posting], predicted: Sequence[Sequence[dict[str, An
     return {
         "segmentation": _segmentation(seg_gold, seg_pred),
         "classification": _per_label(cls_true, cls_pred),
-        "end_to_end": _per_label(labels[np.concatenate(chars_true)].tolist(),
-                                 labels[np.concatenate(chars_pred)].tolist()),  # fmt: skip
+        "end_to_end": _per_label(
+            labels[np.concatenate(chars_true)].tolist(), labels[np.concatenate(chars_pred)].tolist()
+        ),
         "postings": len(postings),
     }
 
@@ -131,9 +137,11 @@ def cross_validate(dataset: Any, k: int, seed: int = 0, **params: Any) -> dict[s
 def format_report(report: dict[str, Any], title: str = "") -> str:
     """The three views as plain-text tables."""
     lines = [title] if title else []
-    views = [("segmentation", "1. Segmentation (exact boundaries)"),
-             ("classification", "2. Classification on gold segments"),
-             ("end_to_end", "3. End to end, over characters")]  # fmt: skip
+    views = [
+        ("segmentation", "1. Segmentation (exact boundaries)"),
+        ("classification", "2. Classification on gold segments"),
+        ("end_to_end", "3. End to end, over characters"),
+    ]
     for key, name in views:
         view = report[key]
         lines += ["", name, f"{'label':<15}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
@@ -141,11 +149,66 @@ def format_report(report: dict[str, Any], title: str = "") -> str:
             m = view["per_label"][lab]
             lines.append(f"{lab:<15}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
         if key == "segmentation":
-            lines.append(f"{'overall':<15}{view['precision']:>10.3f}{view['recall']:>10.3f}{view['f1']:>10.3f}"
-                         f"{view['n']:>10d}")  # fmt: skip
+            lines.append(
+                f"{'overall':<15}{view['precision']:>10.3f}{view['recall']:>10.3f}{view['f1']:>10.3f}{view['n']:>10d}"
+            )
         else:
             lines.append(f"accuracy {view['accuracy']:.3f}   macro-F1 {view['macro_f1']:.3f}   n={view['n']}")
             lines.append("confusion (rows gold, columns predicted): " + " ".join(lab[:4] for lab in LABELS))
             for lab, row in zip(LABELS, view["confusion"]):
                 lines.append(f"  {lab:<15}" + "".join(f"{v:>8d}" for v in row))
     return "\n".join(lines)
+
+
+def agreement(first: Sequence[Posting], second: Sequence[Posting]) -> dict[str, Any]:
+    """Inter-annotator agreement of two annotations of the same postings (matched by id).
+
+    Cohen's kappa over every non-white-space character inside a segment of either annotation,
+    exact-boundary F1 of the segments, and every stretch of text where the labels differ.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    by_id = {p.id: p for p in second}
+    a_all: list[np.ndarray] = []
+    b_all: list[np.ndarray] = []
+    bounds_a = bounds_b = bounds_both = 0
+    disagreements = []
+    for pa in first:
+        pb = by_id.get(pa.id)
+        if pb is None or pb.text != pa.text:
+            raise ValueError(f"posting {pa.id!r} is missing from the second annotation or has another text")
+        la, lb = _char_labels(pa), _char_labels(pb)
+        text = np.frombuffer(pa.text.encode("utf-32-le"), dtype=np.uint32)
+        keep = ((la >= 0) | (lb >= 0)) & ~np.isin(text, _WHITESPACE)
+        a_all.append(la[keep])
+        b_all.append(lb[keep])
+        sa = {(s["start"], s["end"]) for s in pa.segments or []}
+        sb = {(s["start"], s["end"]) for s in pb.segments or []}
+        bounds_a, bounds_b, bounds_both = bounds_a + len(sa), bounds_b + len(sb), bounds_both + len(sa & sb)
+        for seg in pa.segments or []:
+            other = lb[seg["start"] : seg["end"]]
+            mine = _INDEX[seg["label"]]
+            if np.any((other != mine) & (other >= 0)):
+                theirs = sorted({LABELS[i] for i in other[(other != mine) & (other >= 0)]})
+                disagreements.append(
+                    {"id": pa.id, "text": pa.text[seg["start"] : seg["end"]], "first": seg["label"], "second": theirs}
+                )
+    a, b = np.concatenate(a_all), np.concatenate(b_all)
+    labels = np.array([*LABELS, "none"])
+    return {
+        "postings": len(first),
+        "characters": len(a),
+        "kappa": float(cohen_kappa_score(a, b)),
+        "observed_agreement": float(np.mean(a == b)),
+        "segment_boundary_f1": 2 * bounds_both / (bounds_a + bounds_b) if bounds_a + bounds_b else 0.0,
+        "confusion": confusion_matrix(labels[a].tolist(), labels[b].tolist(), labels=labels.tolist()).tolist(),
+        "disagreements": disagreements,
+    }
+
+
+def _char_labels(posting: Posting) -> np.ndarray:
+    """Label index of every character of a posting (-1 outside all segments)."""
+    out = np.full(len(posting.text), -1, dtype=np.int8)
+    for s in posting.segments or []:
+        out[s["start"] : s["end"]] = _INDEX[s["label"]]
+    return out

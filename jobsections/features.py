@@ -21,7 +21,9 @@ Row = dict[str, Any]
 
 _WS = re.compile(r"\s+")
 _SHAPES = {
-    "money": re.compile(r"[$€£₹¥]|\b(?:usd|eur|gbp|inr|chf|kes|ngn|zar)\b|\d[\d,.’']*\s*(?:k\b|per\s+(?:hour|annum|year|month))", re.I),
+    "money": re.compile(
+        r"[$€£₹¥]|\b(?:usd|eur|gbp|inr|chf|kes|ngn|zar)\b|\d[\d,.’']*\s*(?:k\b|per\s+(?:hour|annum|year|month))", re.I
+    ),
     "email": re.compile(r"\S@\S+\.\w"),
     "url": re.compile(r"https?://|www\.|\.(?:com|org|net|int)\b", re.I),
     "date": re.compile(
@@ -34,7 +36,7 @@ _SHAPES = {
     "we": re.compile(r"\b(?:we|our|us)\b", re.I),
     "must": re.compile(r"\b(?:must|should|required|essential|desirable|asset|preferred|plus)\b", re.I),
     "will": re.compile(r"\bwill\b", re.I),
-}  # fmt: skip
+}
 
 
 def normalise(text: str) -> str:
@@ -48,7 +50,7 @@ def segment_rows(text: str, segments: Sequence[tuple[int, int, str]], doc: int |
     rows: list[Row] = []
     heading = heading2 = ""
     n = len(segments)
-    for i, (s, e, kind) in enumerate(segments):
+    for i, (s, _, kind) in enumerate(segments):
         rows.append(
             {
                 "doc": doc,
@@ -95,8 +97,14 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     """Rows → sparse matrix: TF-IDF of the segment's words and characters, of its heading and
     neighbours, plus its kind, position, length and shape flags (money, dates, e-mail ...)."""
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 2), char: bool = True, context: bool = True,
-                 min_df: int = 1, context_weight: float = 0.5) -> None:  # fmt: skip
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (1, 2),
+        char: bool = True,
+        context: bool = True,
+        min_df: int = 1,
+        context_weight: float = 0.5,
+    ) -> None:
         self.ngram_range = ngram_range
         self.char = char
         self.context = context
@@ -104,16 +112,43 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         self.context_weight = context_weight
 
     def _fields(self) -> list[tuple[str, TfidfVectorizer, float]]:
-        fields = [("text", TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=True, min_df=self.min_df,
-                                           lowercase=True, dtype=np.float32), 1.0)]  # fmt: skip
+        fields = [
+            (
+                "text",
+                TfidfVectorizer(
+                    ngram_range=self.ngram_range,
+                    sublinear_tf=True,
+                    min_df=self.min_df,
+                    lowercase=True,
+                    dtype=np.float32,
+                ),
+                1.0,
+            )
+        ]
         if self.char:
-            fields.append(("text", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                                                   min_df=max(2, self.min_df), max_features=60000,
-                                                   dtype=np.float32), 0.7))  # fmt: skip
+            fields.append(
+                (
+                    "text",
+                    TfidfVectorizer(
+                        analyzer="char_wb",
+                        ngram_range=(3, 5),
+                        sublinear_tf=True,
+                        min_df=max(2, self.min_df),
+                        max_features=60000,
+                        dtype=np.float32,
+                    ),
+                    0.7,
+                )
+            )
         if self.context:
             for name in ("heading", "heading2", "prev", "next"):
-                fields.append((name, TfidfVectorizer(sublinear_tf=True, min_df=self.min_df, dtype=np.float32),
-                               self.context_weight if name != "heading" else 1.0))  # fmt: skip
+                fields.append(
+                    (
+                        name,
+                        TfidfVectorizer(sublinear_tf=True, min_df=self.min_df, dtype=np.float32),
+                        self.context_weight if name != "heading" else 1.0,
+                    )
+                )
         return fields
 
     def fit(self, X: Sequence[Row], y: Any = None) -> SegmentFeaturizer:

@@ -16,15 +16,16 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from jobsections.features import segment_rows
-from jobsections.model import SectionModel, load_model, save_model
+from jobsections.model import ModelError, SectionModel, load_model, save_model
 
 for _name in ("score", "kind"):
     if not Span.has_extension(_name):
         Span.set_extension(_name, default=None)
 
 
-def label_rows(model: SectionModel, texts: Sequence[str], segments: Sequence[Sequence[tuple[int, int, str]]]
-               ) -> list[list[tuple[str, float]]]:  # fmt: skip
+def label_rows(
+    model: SectionModel, texts: Sequence[str], segments: Sequence[Sequence[tuple[int, int, str]]]
+) -> list[list[tuple[str, float]]]:
     """`(label, probability)` for every segment of every text, classified in one batch."""
     rows = [row for i, (text, segs) in enumerate(zip(texts, segments)) for row in segment_rows(text, segs, i)]
     probs = model.classifier.predict_proba(rows)
@@ -41,25 +42,15 @@ def label_rows(model: SectionModel, texts: Sequence[str], segments: Sequence[Seq
 class Labeller:
     """spaCy component: section labels and probabilities for the segmenter's spans."""
 
-    def __init__(self, nlp: Language, name: str, model: str | None, segments_key: str, spans_key: str,
-                 batch_size: int) -> None:  # fmt: skip
+    def __init__(
+        self, nlp: Language, name: str, model: str | None, segments_key: str, spans_key: str, batch_size: int
+    ) -> None:
         self.name = name
         self.segments_key = segments_key
         self.spans_key = spans_key
         self.batch_size = batch_size
-        self.model_path = model
-        self._model: SectionModel | None = None
-
-    @property
-    def model(self) -> SectionModel:
-        """The classifier, loaded from `model_path` on first use."""
-        if self._model is None:
-            self._model = load_model(self.model_path)
-        return self._model
-
-    @model.setter
-    def model(self, model: SectionModel) -> None:
-        self._model = model
+        # "" leaves the model to be set later (`jobsections.load` with a model in memory).
+        self.model: SectionModel | None = load_model(model) if model != "" else None
 
     def __call__(self, doc: Doc) -> Doc:
         return self.label([doc])[0]
@@ -72,6 +63,8 @@ class Labeller:
 
     def label(self, docs: Sequence[Doc]) -> Sequence[Doc]:
         """Write `doc.spans[spans_key]` for every doc of the batch."""
+        if self.model is None:
+            raise ModelError(f"{self.name}: no model set")
         groups = [list(doc.spans.get(self.segments_key, [])) for doc in docs]
         segments = [[(sp.start_char, sp.end_char, sp.label_) for sp in spans] for spans in groups]
         labels = label_rows(self.model, [doc.text for doc in docs], segments)
@@ -86,6 +79,8 @@ class Labeller:
         return docs
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        if self.model is None:
+            raise ModelError(f"{self.name}: no model set")
         save_model(self.model, path)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Labeller:
@@ -99,16 +94,22 @@ class Labeller:
     requires=["doc.spans"],
     assigns=["doc.spans"],
 )
-def make_labeller(nlp: Language, name: str, model: str | None, segments_key: str, spans_key: str,
-                  batch_size: int) -> Labeller:  # fmt: skip
-    """Create the labeller; `model` is a model directory (default: the shipped model)."""
+def make_labeller(
+    nlp: Language, name: str, model: str | None, segments_key: str, spans_key: str, batch_size: int
+) -> Labeller:
+    """Create the labeller; `model` is a model directory (default: the shipped model; "" to set it later)."""
     return Labeller(nlp, name, model, segments_key, spans_key, batch_size)
 
 
 def doc_segments(doc: Doc, spans_key: str = "sections") -> list[dict[str, Any]]:
     """The labelled segments of a doc as annotation-format dicts with `score` and `kind`."""
     return [
-        {"start": sp.start_char, "end": sp.end_char, "label": sp.label_, "score": round(sp._.score, 4),
-         "kind": sp._.kind}  # fmt: skip
+        {
+            "start": sp.start_char,
+            "end": sp.end_char,
+            "label": sp.label_,
+            "score": round(sp._.score, 4),
+            "kind": sp._.kind,
+        }
         for sp in doc.spans.get(spans_key, [])
     ]

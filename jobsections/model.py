@@ -61,8 +61,13 @@ def save_model(model: SectionModel, directory: str | Path) -> Path:
         **model.card,
         "labels": model.labels,
     }
-    payload = {"format": MODEL_FORMAT, "format_version": FORMAT_VERSION,
-               "sklearn_version": sklearn.__version__, "classifier": model.classifier, "card": card}  # fmt: skip
+    payload = {
+        "format": MODEL_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sklearn_version": sklearn.__version__,
+        "classifier": model.classifier,
+        "card": card,
+    }
     tmp = directory / (MODEL_FILE + ".tmp")
     joblib.dump(payload, tmp, compress=3)
     tmp.replace(directory / MODEL_FILE)

@@ -36,7 +36,12 @@ def relabel_records(model: SectionModel, postings: Sequence[Posting]) -> list[Re
     triples = [[(a, b, k) for (a, b), k in zip(sp, kinds_for(t, sp))] for t, sp in zip(texts, spans)]
     labelled = label_rows(model, texts, triples)
     return [
-        _record(p, [{"start": a, "end": b, "label": lab, "score": round(score, 4), "kind": kind}
-                    for (a, b, kind), (lab, score) in zip(segs, labs)])  # fmt: skip
+        _record(
+            p,
+            [
+                {"start": a, "end": b, "label": lab, "score": round(score, 4), "kind": kind}
+                for (a, b, kind), (lab, score) in zip(segs, labs)
+            ],
+        )
         for p, segs, labs in zip(postings, triples, labelled)
     ]

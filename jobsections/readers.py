@@ -77,10 +77,37 @@ def _require_text(text: str, source: str) -> str:
 
 _SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
 _PARAGRAPH = {
-    "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "ul", "ol", "dl",
-    "table", "blockquote", "form", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "address", "figure",
-    "hr", "fieldset", "details", "summary", "body", "html",
-}  # fmt: skip
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "nav",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "blockquote",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "address",
+    "figure",
+    "hr",
+    "fieldset",
+    "details",
+    "summary",
+    "body",
+    "html",
+}
 _LINE = {"li", "tr", "dt", "dd", "caption", "figcaption", "option", "label"}
 _CELL = {"td", "th"}
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")  # HTML white space; a no-break space is content
@@ -90,7 +117,7 @@ class _HTMLText(HTMLParser):
     """Collects the text of an HTML page with its block structure as line breaks.
 
     Paragraph-level blocks are separated by a blank line, list items start a line with `• `,
-    `<br>` breaks a line, table cells on one row are separated by a tab.
+    `<br>` breaks a line, the cells of a table row stand on one line.
     """
 
     def __init__(self) -> None:
@@ -130,7 +157,7 @@ class _HTMLText(HTMLParser):
                 self.line.append("• ")
         elif tag in _CELL:
             if self.cells:
-                self.line.append("\t")
+                self.line.append(" ")
             self.cells += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -276,9 +303,7 @@ def _raise(error: InputError) -> None:
     raise error
 
 
-def iter_postings(
-    inputs: Iterable[str | Path], on_error: Callable[[InputError], None] = _raise
-) -> Iterator[Posting]:
+def iter_postings(inputs: Iterable[str | Path], on_error: Callable[[InputError], None] = _raise) -> Iterator[Posting]:
     """Read every input (file, folder searched recursively, or `-` for stdin) into `Posting`s.
 
     Problems are passed to `on_error` (by default raised), so a batch can report a bad posting
@@ -292,9 +317,12 @@ def iter_postings(
             path = Path(item)
             if path.is_dir():
                 files = sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.suffix.lower() in READABLE_SUFFIXES
                     and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )  # fmt: skip
+                )
                 if not files:
                     raise InputError(f"{path}: folder holds no readable postings")
                 for file in files:

@@ -31,6 +31,14 @@ _LEAD_MARKER = re.compile(
 _INLINE_BULLET = re.compile(r"[•▪►✓\uf0b7\u25cf\u25aa]|(?<=[\s\xa0])·(?=[\s\xa0])|(?<=:[\s\xa0])[–—-](?=[\s\xa0])")
 _SOFT_BREAK = re.compile(r"[ \t\xa0]{2,}")  # a gap of two spaces or more inside a long line
 _LONG_LINE = 200
+# In a long scraped line, a run of capitals naming a section is a heading run into the text.
+_CAPS_RUN = re.compile(r"(?<![^\s\xa0.!?;:])(?:[A-Z][A-Z&/'’-]*[ \t\xa0]+){0,5}[A-Z][A-Z&/'’-]+:?(?=[\s\xa0]|$)")
+_SECTION_WORDS = frozenset(
+    "ABOUT BACKGROUND INTRODUCTION OVERVIEW SUMMARY DESCRIPTION ROLE RESPONSIBILITIES DUTIES TASKS ACTIVITIES "
+    "QUALIFICATIONS REQUIREMENTS REQUIRED SKILLS EXPERIENCE EDUCATION PROFILE COMPETENCIES COMPETENCES LANGUAGES "
+    "BENEFITS OFFER PERKS SALARY REMUNERATION COMPENSATION PACKAGE TERMS CONDITIONS CONTRACT APPLY APPLICATION "
+    "APPLICATIONS HOW SELECTION PROCEDURE PROCESS DEADLINE CONTACT ELIGIBILITY".split()
+)
 _DECOR = "*#|>_"
 _NEXT_FIELD = re.compile(r"[ \t\xa0]+(?=[A-Z][a-z]+(?: [a-z]+){0,2}[ \t\xa0]*:[ \t\xa0]*\S)")
 _FIELD = re.compile(r"([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[ \t\xa0]*(?=\S)")
@@ -79,17 +87,22 @@ def _units(text: str) -> list[_Unit]:
         cuts += [ls + m.start() for m in _INLINE_BULLET.finditer(line_text) if m.start() > 0]
         if le - ls > _LONG_LINE:
             cuts += [ls + m.end() for m in _SOFT_BREAK.finditer(line_text)]
-        cuts = sorted(set(cuts)) + [le]
+            for m in _CAPS_RUN.finditer(line_text):
+                if _SECTION_WORDS.intersection(m.group().rstrip(":").split()):
+                    cuts += [ls + m.start(), ls + m.end()]
+        cuts = [*sorted(set(cuts)), le]
         for i in range(len(cuts) - 1):
             ps, pe = _strip(text, cuts[i], cuts[i + 1])
             if ps == pe:
                 continue
-            marker = False
+            start = ps
             m = _LEAD_MARKER.match(text, ps, pe)
             while m:
-                marker = True
                 ps, pe = _strip(text, m.end(), pe)
                 m = _LEAD_MARKER.match(text, ps, pe) if ps < pe else None
+            if not all(MARKER.match(word) for word in text[start:ps].split()):
+                ps = start  # glued markers such as `•1.` are no marker FORMAT.md knows: keep them
+            marker = ps > start
             if ps == pe:  # a marker alone: the item's text follows on the next line
                 pending_marker = True
                 continue
@@ -139,8 +152,10 @@ def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool) -> bool:
     words = after.split()
     if len(words) <= 3 and all(w[0].isupper() for w in words) and after[-1].isalnum() and not in_item:
         return False
-    if first.islower() or first in ",;)–—-&" or in_item:
+    if first.islower() or first in ",;)–—-&":
         return True
+    if in_item:  # a wrapped item: its line was long, and the next line is no heading
+        return len(before) >= 25 and not _is_heading(after)
     if len(before) >= 40 and (before[-1].islower() or before[-1] in ",“‘\"'("):
         return True
     return len(before) >= 40 and not _is_heading(after)
@@ -233,8 +248,8 @@ def segment_text(text: str) -> list[Segment]:
             segments.append((bs, be, "field"))
             continue
         if _is_heading(block):
-                segments.append((bs, be, "heading"))
-                continue
+            segments.append((bs, be, "heading"))
+            continue
         m = _RUNIN_CAPS.match(block) or _run_in_field(block)
         if m:
             hs, he = _strip(text, bs, bs + m.end(1))

@@ -50,8 +50,7 @@ def training_rows(postings: Sequence[Posting], flatten_copies: bool = True) -> t
     return rows, labels
 
 
-def train_model(postings: Sequence[Posting], seed: int = 0, flatten_copies: bool = True,
-                **params: Any) -> SectionModel:  # fmt: skip
+def train_model(postings: Sequence[Posting], seed: int = 0, flatten_copies: bool = True, **params: Any) -> SectionModel:
     """Fit a classifier on the postings' gold segments; the card records data and settings."""
     if not postings:
         raise ValueError("no annotated postings to train on")

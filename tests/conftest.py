@@ -1,0 +1,42 @@
+"""Shared fixtures: a small model trained on a few postings of the written corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jobsections.model import SectionModel, save_model
+from jobsections.readers import Posting
+from jobsections.train import train_model
+
+ROOT = Path(__file__).resolve().parent.parent
+WRITTEN = ROOT / "annotations" / "written.jsonl"
+SEEDS = ROOT / "annotations" / "seeds.jsonl"
+
+
+def read_jsonl(path: Path, limit: int | None = None) -> list[dict]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[:limit] if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve annotated postings of the written corpus, as a JSONL file."""
+    path = tmp_path_factory.mktemp("data") / "small.jsonl"
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in read_jsonl(WRITTEN, 12)), encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_model(small_corpus: Path) -> SectionModel:
+    postings = [Posting(r["id"], r["text"], r["source"], r["segments"]) for r in read_jsonl(small_corpus)]
+    return train_model(postings, seed=0)
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(small_model: SectionModel, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(small_model, tmp_path_factory.mktemp("model") / "m")

@@ -1,0 +1,80 @@
+"""The estimator behaves like a scikit-learn estimator, and the features see context."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from jobsections.classifier import SegmentClassifier
+from jobsections.features import SegmentFeaturizer, segment_rows
+
+TEXT = (
+    "Responsibilities\n• Plan the budget\n• Lead the team\nRequirements\n• Five years of experience\n"
+    "• Fluent English\nWe offer\n• A pension\n• 25 days of leave\nHow to apply\n• Send your CV to jobs@example.org\n"
+    "• Deadline 3 May 2025"
+)
+LABELS = [
+    "other",
+    "responsibility",
+    "responsibility",
+    "other",
+    "qualification",
+    "qualification",
+    "other",
+    "benefit",
+    "benefit",
+    "other",
+    "application",
+    "application",
+]
+
+
+def _data(copies: int = 6) -> tuple[list[dict], list[str]]:
+    from jobsections.segmenter import segment_text
+
+    segments = segment_text(TEXT)
+    assert len(segments) == len(LABELS)
+    rows = [row for i in range(copies) for row in segment_rows(TEXT, segments, i)]
+    return rows, LABELS * copies
+
+
+def test_rows_carry_heading_and_neighbours() -> None:
+    rows, _ = _data(1)
+    assert rows[4]["heading"] == "Requirements" and rows[4]["prev"] == "Requirements"
+    assert rows[4]["next"] == "Fluent English" and rows[4]["kind"] == "item"
+
+
+def test_fit_predict_proba_params_clone_pickle_and_pipeline() -> None:
+    rows, y = _data()
+    clf = SegmentClassifier(random_state=0).fit(rows, y)
+    probs = clf.predict_proba(rows)
+    assert probs.shape == (len(rows), 5) and np.allclose(probs.sum(axis=1), 1.0)
+    assert (clf.predict(rows) == np.array(y)).mean() > 0.9
+    assert clone(clf).get_params() == clf.get_params()
+    again = pickle.loads(pickle.dumps(clf))
+    assert np.allclose(again.predict_proba(rows), probs)
+    pipe = Pipeline([("identity", "passthrough"), ("clf", SegmentClassifier(learner="logreg"))]).fit(rows, y)
+    assert list(pipe.predict(rows[:3])) == y[:3]
+
+
+def test_fixed_seed_is_deterministic() -> None:
+    rows, y = _data()
+    a = SegmentClassifier(random_state=3).fit(rows, y).predict_proba(rows)
+    b = SegmentClassifier(random_state=3).fit(rows, y).predict_proba(rows)
+    assert np.array_equal(a, b)
+
+
+def test_smoothing_stage_uses_neighbours() -> None:
+    rows, y = _data()
+    clf = SegmentClassifier(smoothing=True, smoothing_folds=3).fit(rows, y)
+    assert clf.stage_two_ is not None
+    assert clf.predict_proba(rows).shape == (len(rows), 5)
+
+
+def test_featurizer_gives_one_row_per_segment() -> None:
+    rows, _ = _data(2)
+    X = SegmentFeaturizer().fit_transform(rows)
+    assert X.shape[0] == len(rows) and X.shape[1] > 100

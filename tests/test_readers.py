@@ -1,0 +1,119 @@
+"""Readers: every input kind, and every bad input as a clear `InputError`."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobsections.readers import DecodingWarning, InputError, html_to_text, iter_postings, read_postings
+
+
+def test_html_structure_becomes_lines_with_markers() -> None:
+    html = """<html><head><title>x</title><style>p{}</style></head><body>
+      <nav>Home</nav><h2>Responsibilities</h2><ul><li>Plan   the
+      budget</li><li>Report&nbsp;weekly</li></ul><p><strong>What we offer</strong></p>
+      <p>Pension<br>25 days leave</p><script>var a=1;</script><table><tr><td>Grade:</td><td>P3</td></tr></table>
+      </body></html>"""
+    assert html_to_text(html) == (
+        "Home\n\nResponsibilities\n\n• Plan the budget\n• Report\u00a0weekly\n\nWhat we offer\n\n"
+        "Pension\n25 days leave\n\nGrade: P3"
+    )
+
+
+def test_files_folders_and_ids(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("Nurse wanted.", encoding="utf-8")
+    (tmp_path / "sub" / "b.html").write_text("<p>Chef wanted.</p>", encoding="utf-8")
+    (tmp_path / "sub" / "c.md").write_text("## Driver\n- Drive", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    postings = read_postings([tmp_path])
+    assert [(p.id, p.text) for p in postings] == [
+        ("a", "Nurse wanted."),
+        ("b", "Chef wanted."),
+        ("c", "## Driver\n- Drive"),
+    ]
+    assert postings[1].meta == {"format": "html"}
+
+
+def test_jsonl_with_annotation_and_plain_lines(tmp_path: Path) -> None:
+    path = tmp_path / "batch.jsonl"
+    rows = [
+        {"id": "x1", "text": "Apply now."},
+        {"text": "Pension.", "segments": [{"start": 0, "end": 8, "label": "benefit"}]},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    postings = read_postings([path])
+    assert [p.id for p in postings] == ["x1", "batch-2"]
+    assert postings[1].segments == rows[1]["segments"]
+
+
+def test_parquet(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["p1", "p2"], "text": ["Nurse wanted.", "Chef wanted."]}), tmp_path / "b.parquet")
+    assert [p.id for p in read_postings([tmp_path / "b.parquet"])] == ["p1", "p2"]
+
+
+def test_stdin_text_and_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"<ul><li>Drive</li></ul>")))
+    [posting] = read_postings(["-"])
+    assert (posting.id, posting.text) == ("stdin", "• Drive")
+
+
+def test_latin1_file_is_decoded_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "old.txt"
+    path.write_bytes("Salaire: 3000 € – café".encode("cp1252"))
+    with pytest.warns(DecodingWarning):
+        [posting] = read_postings([path])
+    assert posting.text == "Salaire: 3000 € – café"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty or whitespace-only"),
+        ("blank.txt", b" \n\t\n", "empty or whitespace-only"),
+        ("bin.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        ("bad.jsonl", b'{"text": "ok"}\n{"text": \n', "bad.jsonl:2: malformed JSON"),
+        ("nofield.jsonl", b'{"body": "x"}\n', "no 'text' string field"),
+        ("range.jsonl", b'{"text": "abc", "segments": [{"start": 0, "end": 9, "label": "other"}]}\n', "out of range"),
+        (
+            "label.jsonl",
+            b'{"text": "abc", "segments": [{"start": 0, "end": 3, "label": "perk"}]}\n',
+            "unknown label 'perk'",
+        ),
+        (
+            "order.jsonl",
+            b'{"text": "ab cd", "segments": [{"start": 3, "end": 5}, {"start": 0, "end": 2}]}\n',
+            "overlaps",
+        ),
+    ],
+)
+def test_bad_inputs_are_input_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_postings([path])
+
+
+def test_missing_path() -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        read_postings(["/nonexistent/posting.txt"])
+
+
+def test_batch_reports_a_bad_posting_and_reads_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Nurse wanted.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("   ", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text('{"text": "Chef."}\nnot json\n{"text": "Cook."}\n', encoding="utf-8")
+    errors: list[InputError] = []
+    postings = list(iter_postings([tmp_path], errors.append))
+    assert [p.text for p in postings] == ["Nurse wanted.", "Chef.", "Cook."]
+    assert [str(e).split(": ", 1)[1] for e in errors] == [
+        "empty or whitespace-only posting",
+        "malformed JSON (Expecting value at column 1)",
+    ]

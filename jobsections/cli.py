@@ -38,7 +38,6 @@ def _progress(iterable: Any, total: int | None, desc: str) -> Any:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    import jobsections
     from jobsections.model import load_model
     from jobsections.predict import predict_records, relabel_records
     from jobsections.readers import iter_postings
@@ -54,10 +53,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if not postings:
         print("jobsections: error: no posting could be read", file=sys.stderr)
         return 2
+    model = load_model(args.model)
     if args.use_segments:
-        records: Any = relabel_records(load_model(args.model), postings)
+        records: Any = relabel_records(model, postings)
     else:
-        records = predict_records(jobsections.load(args.model), postings, args.batch_size)
+        records = predict_records(model, postings, args.batch_size)
     fmt = format_for(args.output, args.format)
     n = write_records(_progress(records, len(postings), "predict"), args.output, fmt)
     if args.output not in (None, "-"):
@@ -100,6 +100,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from jobsections.model import load_model
 
     dataset = load_annotations(args.annotations)
+    if args.flatten:
+        from jobsections.train import flatten
+
+        dataset = dataset.map(lambda row: {"text": flatten(row["text"])})
     if args.cv:
         report = cross_validate(dataset, args.cv, seed=args.seed)
         title = f"{args.cv}-fold cross-validation grouped by posting on {len(dataset)} postings"
@@ -111,7 +115,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             f"model {args.model or 'shipped'} (trained on {data.get('postings', '?')} postings, "
             f"data hash {data.get('hash', '?')}) on {len(dataset)} postings"
         )
-    report["title"] = title
+    report["title"] = title + (", line breaks replaced by spaces" if args.flatten else "")
     report["data"] = [str(p) for p in args.annotations]
     if args.json:
         print(json.dumps(report, indent=1))
@@ -201,6 +205,12 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="K-fold cross-validation grouped by posting instead: train on K-1 folds, score the rest",
     )
     e.add_argument("--seed", type=int, default=0, help="seed of the fold split and training (default 0)")
+    e.add_argument(
+        "--flatten",
+        action="store_true",
+        help="replace every line break of the postings by a space before scoring, as scraped text arrives "
+        "(offsets are unchanged)",
+    )
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.set_defaults(func=_cmd_evaluate)
     return parser

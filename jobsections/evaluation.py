@@ -107,9 +107,7 @@ def evaluate(model: SectionModel, postings: Sequence[Posting]) -> dict[str, Any]
 
 def _system_outputs(model: SectionModel, postings: Sequence[Posting]) -> tuple[list[Any], list[Any]]:
     """The full system's segments, and the labels it gives the gold segments."""
-    import jobsections
-
-    predicted = [r["segments"] for r in predict_records(jobsections.load(model), postings)]
+    predicted = [r["segments"] for r in predict_records(model, postings)]
     relabelled = [[(s["label"], s["score"]) for s in r["segments"]] for r in relabel_records(model, postings)]
     return predicted, relabelled
 

@@ -1,8 +1,10 @@
 """Segment + context → feature rows, and the transformer that turns rows into a matrix.
 
 A row is a plain dict (no spaCy object): the segment's text and kind, the heading it sits
-under, its neighbours and its position. `SegmentFeaturizer` vectorises rows for any
-scikit-learn classifier. No I/O here.
+under, its neighbours and its position. `SegmentFeaturizer` vectorises a batch of rows at
+once: each segment's words are analysed a single time and its heading's and neighbours' word
+features are rows of the same matrix; character n-grams are hashed over the batch's code points
+with NumPy. No I/O here.
 """
 
 from __future__ import annotations
@@ -14,29 +16,26 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction import DictVectorizer
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 Row = dict[str, Any]
 
 _WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w\w+")
 _SHAPES = {
     "money": re.compile(
-        r"[$€£₹¥]|\b(?:usd|eur|gbp|inr|chf|kes|ngn|zar)\b|\d[\d,.’']*\s*(?:k\b|per\s+(?:hour|annum|year|month))", re.I
+        r"[$€£₹¥]|\b(?:usd|eur|gbp|inr|chf|kes|ngn|zar)\b|\d[\d,.’']*\s*(?:k\b|per\s+(?:hour|annum|year|month))"
     ),
     "email": re.compile(r"\S@\S+\.\w"),
-    "url": re.compile(r"https?://|www\.|\.(?:com|org|net|int)\b", re.I),
+    "url": re.compile(r"https?://|www\.|\.(?:com|org|net|int)\b"),
     "date": re.compile(
         r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
-        r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b",
-        re.I,
+        r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b"
     ),
     "percent": re.compile(r"\d\s*%"),
-    "you": re.compile(r"\byou(?:r|'ll| will)?\b", re.I),
-    "we": re.compile(r"\b(?:we|our|us)\b", re.I),
-    "must": re.compile(r"\b(?:must|should|required|essential|desirable|asset|preferred|plus)\b", re.I),
-    "will": re.compile(r"\bwill\b", re.I),
 }
+_KINDS = ("heading", "item", "sentence", "field", "start", "end")
+_CHAR_BUCKETS = 1 << 18
 
 
 def normalise(text: str) -> str:
@@ -64,7 +63,7 @@ def segment_rows(text: str, segments: Sequence[tuple[int, int, str]], doc: int |
                 "prev_kind": segments[i - 1][2] if i else "start",
                 "next_kind": segments[i + 1][2] if i + 1 < n else "end",
                 "position": i / max(1, n - 1),
-                "new_line": s == 0 or "\n" in text[segments[i - 1][1] : s] if i else True,
+                "new_line": i == 0 or "\n" in text[segments[i - 1][1] : s],
             }
         )
         if kind == "heading":
@@ -72,95 +71,171 @@ def segment_rows(text: str, segments: Sequence[tuple[int, int, str]], doc: int |
     return rows
 
 
-def _flags(row: Row) -> dict[str, Any]:
-    text = row["text"]
-    words = len(text.split())
-    flags: dict[str, Any] = {
-        "kind": row["kind"],
-        "prev_kind": row["prev_kind"],
-        "next_kind": row["next_kind"],
-        "pos": f"p{min(4, int(row['position'] * 5))}",
-        "len": f"l{min(6, words.bit_length())}",
-        "colon_end": text.endswith(":"),
-        "has_colon": ":" in text[:40],
-        "caps": text.isupper(),
-        "no_heading": not row["heading"],
-        "new_line": bool(row["new_line"]),
-    }
-    for name, pattern in _SHAPES.items():
-        if pattern.search(text):
-            flags[name] = 1
-    return flags
+def _context_indices(rows: Sequence[Row]) -> dict[str, np.ndarray]:
+    """Row numbers of each row's heading, second heading and neighbours in the batch (-1: none)."""
+    n = len(rows)
+    out = {name: np.full(n, -1, dtype=np.int64) for name in ("heading", "heading2", "prev", "next")}
+    heading = heading2 = -1
+    for r, row in enumerate(rows):
+        first = r == 0 or rows[r - 1]["doc"] != row["doc"]
+        if first:
+            heading = heading2 = -1
+        else:
+            out["prev"][r] = r - 1
+            out["next"][r - 1] = r
+        out["heading"][r], out["heading2"][r] = heading, heading2
+        if row["kind"] == "heading":
+            heading, heading2 = r, heading
+    return out
+
+
+def _select(matrix: sp.csr_matrix, index: np.ndarray) -> sp.csr_matrix:
+    """Row `index[r]` of `matrix` for every r (an empty row where the index is -1)."""
+    keep = index >= 0
+    picker = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (np.flatnonzero(keep), index[keep])),
+        shape=(len(index), matrix.shape[0]),
+    )
+    return picker @ matrix
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear term frequency times inverse document frequency, rows L2-normalised."""
+    counts = counts.astype(np.float32)
+    counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts @ sp.diags(idf.astype(np.float32)), copy=False)
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
 
 
 class SegmentFeaturizer(TransformerMixin, BaseEstimator):
-    """Rows → sparse matrix: TF-IDF of the segment's words and characters, of its heading and
-    neighbours, plus its kind, position, length and shape flags (money, dates, e-mail ...)."""
+    """Rows → sparse matrix: TF-IDF of the segment's words (and word pairs) and hashed character
+    n-grams, the words of its heading and neighbours, its kind, position, length and shape flags
+    (money, dates, e-mail ...)."""
 
     def __init__(
-        self,
-        ngram_range: tuple[int, int] = (1, 2),
-        char: bool = True,
-        context: bool = True,
-        min_df: int = 1,
-        context_weight: float = 0.5,
+        self, char: bool = True, context: bool = True, context_weight: float = 0.5, char_weight: float = 0.7
     ) -> None:
-        self.ngram_range = ngram_range
         self.char = char
         self.context = context
-        self.min_df = min_df
         self.context_weight = context_weight
+        self.char_weight = char_weight
 
-    def _fields(self) -> list[tuple[str, TfidfVectorizer, float]]:
-        fields = [
-            (
-                "text",
-                TfidfVectorizer(
-                    ngram_range=self.ngram_range,
-                    sublinear_tf=True,
-                    min_df=self.min_df,
-                    lowercase=True,
-                    dtype=np.float32,
-                ),
-                1.0,
-            )
-        ]
-        if self.char:
-            fields.append(
-                (
-                    "text",
-                    TfidfVectorizer(
-                        analyzer="char_wb",
-                        ngram_range=(3, 5),
-                        sublinear_tf=True,
-                        min_df=max(2, self.min_df),
-                        max_features=60000,
-                        dtype=np.float32,
-                    ),
-                    0.7,
-                )
-            )
-        if self.context:
-            for name in ("heading", "heading2", "prev", "next"):
-                fields.append(
-                    (
-                        name,
-                        TfidfVectorizer(sublinear_tf=True, min_df=self.min_df, dtype=np.float32),
-                        self.context_weight if name != "heading" else 1.0,
-                    )
-                )
-        return fields
+    # ---- words
+
+    def _word_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary ids of the words of each text (unknown: -1) and the row of each word."""
+        words = [_WORD.findall(t) for t in texts]
+        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+        get = self.vocabulary_.get
+        ids = np.fromiter((get(w, -1) for ws in words for w in ws), dtype=np.int64, count=int(lengths.sum()))
+        return ids, np.repeat(np.arange(len(texts)), lengths)
+
+    def _word_counts(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Counts of known words, and of known word pairs, per text."""
+        ids, rows = self._word_ids(texts)
+        v = len(self.vocabulary_)
+        known = ids >= 0
+        unigrams = sp.csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])), shape=(len(texts), v))
+        pair = (rows[:-1] == rows[1:]) & known[:-1] & known[1:]
+        codes = ids[:-1][pair] * v + ids[1:][pair]
+        pos = np.searchsorted(self.bigrams_, codes)
+        hit = (pos < len(self.bigrams_)) & (self.bigrams_[pos.clip(max=len(self.bigrams_) - 1)] == codes)
+        bigrams = sp.csr_matrix(
+            (np.ones(int(hit.sum())), (rows[:-1][pair][hit], pos[hit])), shape=(len(texts), len(self.bigrams_))
+        )
+        return unigrams, bigrams
+
+    # ---- characters
+
+    def _char_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Hashed counts of the character 3-, 4- and 5-grams inside each text."""
+        joined = "\n".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
+        breaks = np.concatenate([[0], np.cumsum(codes == 10)])
+        rows_parts, cols_parts = [], []
+        for n in (3, 4, 5):
+            m = len(codes) - n + 1
+            if m <= 0:
+                continue
+            h = np.full(m, n, dtype=np.uint64)
+            for k in range(n):
+                h = h * np.uint64(1000003) + codes[k : k + m]
+            h ^= h >> np.uint64(29)
+            inside = breaks[n : n + m] == breaks[:m]
+            pos = np.flatnonzero(inside)
+            rows_parts.append(np.searchsorted(starts, pos, side="right") - 1)
+            cols_parts.append((h[inside] % np.uint64(_CHAR_BUCKETS)).astype(np.int64))
+        rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(cols_parts) if cols_parts else np.zeros(0, dtype=np.int64)
+        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), _CHAR_BUCKETS))
+        counts.sum_duplicates()
+        return counts
+
+    # ---- flags
+
+    def _flags(self, rows: Sequence[Row], texts: Sequence[str]) -> sp.csr_matrix:
+        """One-hot kind, neighbours' kinds, position and length bins, shape flags."""
+        n = len(rows)
+        columns: list[np.ndarray] = []
+        for key in ("kind", "prev_kind", "next_kind"):
+            index = {k: i for i, k in enumerate(_KINDS)}
+            values = np.fromiter((index.get(r[key], 0) for r in rows), dtype=np.int64, count=n)
+            columns += [values == i for i in range(len(_KINDS))]
+        position = np.fromiter((r["position"] for r in rows), dtype=np.float64, count=n)
+        columns += [np.minimum(4, (position * 5).astype(np.int64)) == i for i in range(5)]
+        length = np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=n)
+        bits = np.minimum(6, np.floor(np.log2(np.maximum(length, 1))).astype(np.int64) + (length > 0))
+        columns += [bits == i for i in range(7)]
+        columns.append(np.fromiter((t.endswith(":") for t in texts), dtype=bool, count=n))
+        columns.append(np.fromiter((":" in t[:40] for t in texts), dtype=bool, count=n))
+        columns.append(np.fromiter((t.isupper() for t in texts), dtype=bool, count=n))
+        columns.append(np.fromiter((not r["heading"] for r in rows), dtype=bool, count=n))
+        columns.append(np.fromiter((bool(r["new_line"]) for r in rows), dtype=bool, count=n))
+        joined = "\n".join(t.lower() for t in texts)
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
+        for pattern in _SHAPES.values():
+            hits = np.zeros(n, dtype=bool)
+            found = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+            hits[np.searchsorted(starts, found, side="right") - 1] = True
+            columns.append(hits)
+        return sp.csr_matrix(np.column_stack(columns).astype(np.float32)) if n else sp.csr_matrix((0, len(columns)))
+
+    # ---- estimator
 
     def fit(self, X: Sequence[Row], y: Any = None) -> SegmentFeaturizer:
-        """Learn the vocabularies of every text field and the categorical flags."""
-        self.fields_ = self._fields()
-        for name, vectorizer, _ in self.fields_:
-            vectorizer.fit([row[name] for row in X])
-        self.flags_ = DictVectorizer(dtype=np.float32).fit([_flags(row) for row in X])
+        """Learn the word and word-pair vocabularies and the inverse document frequencies."""
+        texts = [row["text"].lower() for row in X]
+        self.vocabulary_ = {w: i for i, w in enumerate(sorted({w for t in texts for w in _WORD.findall(t)}))}
+        ids, rows = self._word_ids(texts)
+        pair = rows[:-1] == rows[1:]
+        self.bigrams_ = np.unique(ids[:-1][pair] * len(self.vocabulary_) + ids[1:][pair])
+        unigrams, bigrams = self._word_counts(texts)
+        self.word_idf_ = _idf(sp.hstack([unigrams, bigrams], format="csr"))
+        self.unigram_idf_ = self.word_idf_[: len(self.vocabulary_)]
+        if self.char:
+            self.char_idf_ = _idf(self._char_counts(texts)).astype(np.float32)
         return self
 
     def transform(self, X: Sequence[Row]) -> sp.csr_matrix:
-        """The feature matrix of the rows, one row each."""
-        blocks = [weight * vectorizer.transform([row[name] for row in X]) for name, vectorizer, weight in self.fields_]
-        blocks.append(self.flags_.transform([_flags(row) for row in X]))
-        return sp.hstack(blocks, format="csr")
+        """The feature matrix of the rows, one row each; rows of a posting consecutive, in order."""
+        texts = [row["text"].lower() for row in X]
+        unigrams, bigrams = self._word_counts(texts)
+        blocks = [_tfidf(sp.hstack([unigrams, bigrams], format="csr"), self.word_idf_)]
+        if self.char:
+            blocks.append(self.char_weight * _tfidf(self._char_counts(texts), self.char_idf_))
+        if self.context:
+            words = _tfidf(unigrams, self.unigram_idf_)
+            index = _context_indices(X)
+            blocks += [
+                _select(words, index["heading"]),
+                self.context_weight * _select(words, index["heading2"]),
+                self.context_weight * _select(words, index["prev"]),
+                self.context_weight * _select(words, index["next"]),
+            ]
+        blocks.append(self._flags(X, texts))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)

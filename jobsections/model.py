@@ -20,7 +20,7 @@ import sklearn
 from jobsections.classifier import SegmentClassifier
 
 MODEL_FORMAT = "jobsections-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: batch featuriser (word ids, hashed character n-grams)
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "model"

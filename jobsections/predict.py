@@ -1,16 +1,20 @@
-"""Run a model over postings: the full system on raw text, or relabelling given segments."""
+"""Run a model over postings: the full system on raw text, or relabelling given segments.
+
+Batch prediction works on the raw text: `segment_text` and the classifier need no spaCy `Doc`,
+so no tokenizer runs. `jobsections.load()` gives the same segments and labels as spaCy
+components (`tests/test_predict.py` pins that the two agree).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
-from spacy.language import Language
-
-from jobsections.labeller import doc_segments, label_rows
+from jobsections.labeller import label_rows
 from jobsections.model import SectionModel
 from jobsections.readers import Posting
-from jobsections.segmenter import kinds_for
+from jobsections.segmenter import kinds_for, segment_text
 
 Record = dict[str, Any]
 
@@ -22,11 +26,20 @@ def _record(posting: Posting, segments: list[dict[str, Any]]) -> Record:
     return record
 
 
-def predict_records(nlp: Language, postings: Iterable[Posting], batch_size: int = 64) -> Iterator[Record]:
-    """Segment and label each posting with a `jobsections.load()` pipeline, in batches."""
-    pairs = ((p.text, p) for p in postings)
-    for doc, posting in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield _record(posting, doc_segments(doc))
+def predict_records(model: SectionModel, postings: Iterable[Posting], batch_size: int = 64) -> Iterator[Record]:
+    """Segment and label each posting, classifying a batch of postings per call."""
+    it = iter(postings)
+    while batch := list(islice(it, batch_size)):
+        texts = [p.text for p in batch]
+        segments = [segment_text(t) for t in texts]
+        for posting, segs, labels in zip(batch, segments, label_rows(model, texts, segments)):
+            yield _record(
+                posting, [_segment(s, e, kind, label, score) for (s, e, kind), (label, score) in zip(segs, labels)]
+            )
+
+
+def _segment(start: int, end: int, kind: str, label: str, score: float) -> dict[str, Any]:
+    return {"start": start, "end": end, "label": label, "score": round(score, 4), "kind": kind}
 
 
 def relabel_records(model: SectionModel, postings: Sequence[Posting]) -> list[Record]:
@@ -36,12 +49,6 @@ def relabel_records(model: SectionModel, postings: Sequence[Posting]) -> list[Re
     triples = [[(a, b, k) for (a, b), k in zip(sp, kinds_for(t, sp))] for t, sp in zip(texts, spans)]
     labelled = label_rows(model, texts, triples)
     return [
-        _record(
-            p,
-            [
-                {"start": a, "end": b, "label": lab, "score": round(score, 4), "kind": kind}
-                for (a, b, kind), (lab, score) in zip(segs, labs)
-            ],
-        )
+        _record(p, [_segment(a, b, kind, lab, score) for (a, b, kind), (lab, score) in zip(segs, labs)])
         for p, segs, labs in zip(postings, triples, labelled)
     ]

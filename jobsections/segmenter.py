@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -113,13 +115,15 @@ def _units(text: str) -> list[_Unit]:
 
 
 def _is_field(text: str) -> bool:
+    """`Name: short value` (`Grade: P3`, `Deadline for applications: 8 April 2019.`)."""
     m = _FIELD.match(text)
-    return bool(m) and len(m.group(1).split()) <= 5 and len(text[m.end() :].split()) <= 12
+    return bool(m) and len(m.group(1).split()) <= 5 and len(text[m.end() :].split()) <= 12 and not _run_in_field(text)
 
 
 def _is_caps(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    """Mostly capitals: at least two, and four capitals for every small letter."""
+    upper = sum(map(str.isupper, text))
+    return upper >= 2 and upper >= 4 * sum(map(str.islower, text))
 
 
 def _is_heading(text: str) -> bool:
@@ -260,9 +264,12 @@ def segment_text(text: str) -> list[Segment]:
 
 
 def _run_in_field(block: str) -> re.Match[str] | None:
-    """`JOB DESCRIPTION: World Vision announces ...`: a capitalised heading run into prose."""
+    """`JOB DESCRIPTION: World Vision announces ...`: a capitalised name run into a sentence."""
     m = _FIELD.match(block)
-    if m and _is_caps(m.group(1)) and len(block[m.end() :].split()) > 12:
+    if not m or not _is_caps(m.group(1)):
+        return None
+    value = block[m.end() :].split()
+    if len(value) > 12 or (len(value) >= 6 and value[-1][-1] in ".!?"):
         return re.match(r"(.*?:)", block)
     return None
 
@@ -270,20 +277,26 @@ def _run_in_field(block: str) -> re.Match[str] | None:
 # ---------------------------------------------------------------- spaCy component
 
 
-def _align_tokens(doc: Doc, segments: Iterable[Segment]) -> Doc:
+def _align_tokens(doc: Doc, segments: Sequence[Segment]) -> Doc:
     """Split the tokens that a segment boundary falls inside (`adopts.This`, `•Item`)."""
-    bounds = {b for s, e, _ in segments for b in (s, e)}
-    splits = []
-    for token in doc:
-        a, b = token.idx, token.idx + len(token.text)
-        inner = sorted(x - a for x in bounds if a < x < b)
-        if inner:
-            cuts = [0, *inner, b - a]
-            splits.append((token, [token.text[cuts[i] : cuts[i + 1]] for i in range(len(cuts) - 1)]))
-    if splits:
-        with doc.retokenize() as retokenizer:
-            for token, orths in splits:
-                retokenizer.split(token, orths, heads=[(token, 0)] * len(orths))
+    if not segments or not len(doc):
+        return doc
+    offsets = doc.to_array([IDX, LENGTH]).astype(np.int64)
+    starts, ends = offsets[:, 0], offsets[:, 0] + offsets[:, 1]
+    bounds = np.fromiter((b for s, e, _ in segments for b in (s, e)), dtype=np.int64)
+    token = np.searchsorted(starts, bounds, side="right") - 1
+    inside = (token >= 0) & (bounds > starts[token.clip(0)]) & (bounds < ends[token.clip(0)])
+    if not inside.any():
+        return doc
+    cuts: dict[int, set[int]] = {}
+    for t, b in zip(token[inside].tolist(), bounds[inside].tolist()):
+        cuts.setdefault(t, set()).add(b - int(starts[t]))
+    with doc.retokenize() as retokenizer:
+        for t, inner in cuts.items():
+            tok = doc[t]
+            points = [0, *sorted(inner), len(tok.text)]
+            orths = [tok.text[points[i] : points[i + 1]] for i in range(len(points) - 1)]
+            retokenizer.split(tok, orths, heads=[(tok, 0)] * len(orths))
     return doc
 
 

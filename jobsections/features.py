@@ -34,6 +34,7 @@ _SHAPES = {
     ),
     "percent": re.compile(r"\d\s*%"),
 }
+_SHAPE = re.compile("|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in _SHAPES.items()))
 _KINDS = ("heading", "item", "sentence", "field", "start", "end")
 _CHAR_BUCKETS = 1 << 18
 
@@ -91,12 +92,9 @@ def _context_indices(rows: Sequence[Row]) -> dict[str, np.ndarray]:
 
 def _select(matrix: sp.csr_matrix, index: np.ndarray) -> sp.csr_matrix:
     """Row `index[r]` of `matrix` for every r (an empty row where the index is -1)."""
-    keep = index >= 0
-    picker = sp.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=np.float32), (np.flatnonzero(keep), index[keep])),
-        shape=(len(index), matrix.shape[0]),
-    )
-    return picker @ matrix
+    if not matrix.shape[0]:
+        return matrix
+    return sp.diags((index >= 0).astype(np.float32)) @ matrix[index.clip(0)]
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -117,9 +115,15 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     (money, dates, e-mail ...)."""
 
     def __init__(
-        self, char: bool = True, context: bool = True, context_weight: float = 0.5, char_weight: float = 0.7
+        self,
+        char: bool = True,
+        char_ngrams: tuple[int, int] = (3, 4),
+        context: bool = True,
+        context_weight: float = 0.5,
+        char_weight: float = 0.7,
     ) -> None:
         self.char = char
+        self.char_ngrams = char_ngrams
         self.context = context
         self.context_weight = context_weight
         self.char_weight = char_weight
@@ -152,13 +156,13 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     # ---- characters
 
     def _char_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Hashed counts of the character 3-, 4- and 5-grams inside each text."""
+        """Hashed counts of the character n-grams (sizes `char_ngrams`, inclusive) inside each text."""
         joined = "\n".join(texts)
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
         breaks = np.concatenate([[0], np.cumsum(codes == 10)])
         rows_parts, cols_parts = [], []
-        for n in (3, 4, 5):
+        for n in range(self.char_ngrams[0], self.char_ngrams[1] + 1):
             m = len(codes) - n + 1
             if m <= 0:
                 continue
@@ -198,10 +202,11 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         columns.append(np.fromiter((bool(r["new_line"]) for r in rows), dtype=bool, count=n))
         joined = "\n".join(t.lower() for t in texts)
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
-        for pattern in _SHAPES.values():
+        found = [(m.start(), m.lastgroup) for m in _SHAPE.finditer(joined)]
+        for name in _SHAPES:
             hits = np.zeros(n, dtype=bool)
-            found = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
-            hits[np.searchsorted(starts, found, side="right") - 1] = True
+            at = np.fromiter((start for start, group in found if group == name), dtype=np.int64)
+            hits[np.searchsorted(starts, at, side="right") - 1] = True
             columns.append(hits)
         return sp.csr_matrix(np.column_stack(columns).astype(np.float32)) if n else sp.csr_matrix((0, len(columns)))
 

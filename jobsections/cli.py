@@ -101,8 +101,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     dataset = load_annotations(args.annotations)
     if args.flatten:
+        import datasets
+
         from jobsections.train import flatten
 
+        datasets.disable_progress_bars()
         dataset = dataset.map(lambda row: {"text": flatten(row["text"])})
     if args.cv:
         report = cross_validate(dataset, args.cv, seed=args.seed)

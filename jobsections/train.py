@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,7 +64,7 @@ def train_model(postings: Sequence[Posting], seed: int = 0, flatten_copies: bool
             "segments": sum(len(p.segments or []) for p in postings),
             "label_counts": dict(Counter(s["label"] for p in postings for s in p.segments or [])),
             "hash": data_hash(postings),
-            "sources": sorted({p.source.split(":")[0] for p in postings})[:20],
+            "source_folders": sorted({str(Path(p.source.split(":")[0]).parent) for p in postings}),
         },
         "settings": {"seed": seed, "flatten_copies": flatten_copies, **classifier.get_params()},
         "training_seconds": round(time.perf_counter() - started, 1),

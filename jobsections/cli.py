@@ -108,7 +108,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         datasets.disable_progress_bars()
         dataset = dataset.map(lambda row: {"text": flatten(row["text"])})
     if args.cv:
-        report = cross_validate(dataset, args.cv, seed=args.seed)
+        report = cross_validate(dataset, args.cv, seed=args.seed, progress=True)
         title = f"{args.cv}-fold cross-validation grouped by posting on {len(dataset)} postings"
     else:
         model = load_model(args.model)

@@ -112,15 +112,18 @@ def _system_outputs(model: SectionModel, postings: Sequence[Posting]) -> tuple[l
     return predicted, relabelled
 
 
-def cross_validate(dataset: Any, k: int, seed: int = 0, **params: Any) -> dict[str, Any]:
+def cross_validate(dataset: Any, k: int, seed: int = 0, progress: bool = False, **params: Any) -> dict[str, Any]:
     """K-fold cross-validation grouped by posting: each posting is scored by a model that
-    never saw it; the views are computed over all held-out postings together."""
+    never saw it; the views are computed over all held-out postings together. `progress`
+    shows a bar on stderr (on a terminal)."""
+    from tqdm import tqdm
+
     from jobsections.train import train_model
 
     gold: list[Posting] = []
     predicted: list[list[dict[str, Any]]] = []
     relabelled: list[list[tuple[str, float]]] = []
-    for train, test in kfold(dataset, k, seed):
+    for train, test in tqdm(kfold(dataset, k, seed), total=k, desc="folds", disable=not progress or None, leave=False):
         model = train_model(postings_of(train), seed=seed, **params)
         test_postings = postings_of(test)
         outputs = _system_outputs(model, test_postings)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from jobsections.annotations import data_hash

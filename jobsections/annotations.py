@@ -115,21 +115,6 @@ def locate_segments(text: str, pairs: Iterable[tuple[str, str]], where: str = ""
     return segments
 
 
-def posting_record(posting: Posting, segments: list[dict[str, Any]]) -> dict[str, Any]:
-    """A posting as one line of the annotation format."""
-    record: dict[str, Any] = {"id": posting.id, "source": posting.source, "text": posting.text, "segments": segments}
-    if posting.meta:
-        record["meta"] = posting.meta
-    return record
-
-
-def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> None:
-    """Write records as JSON Lines, UTF-8, characters unescaped."""
-    with open(path, "w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
 def data_hash(postings: Sequence[Posting]) -> str:
     """A short hash of the texts and gold segments, for the model card."""
     h = hashlib.sha256()

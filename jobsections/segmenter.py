@@ -20,7 +20,6 @@ from spacy.tokens import Doc
 
 from jobsections.annotations import MARKER
 
-KINDS: tuple[str, ...] = ("heading", "item", "sentence", "field")
 Segment = tuple[int, int, str]  # start, end (code points, end exclusive), kind
 
 _WS = " \t\r\n\f\v\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
@@ -78,16 +77,16 @@ def _units(text: str) -> list[_Unit]:
     blank = True
     pending_marker = False
     pos = 0
+    bullets = [m.start() for m in _INLINE_BULLET.finditer(text)]
     for line in text.splitlines(keepends=True):
         ls, le = _strip(text, pos, pos + len(line))
         pos += len(line)
         if ls == le:
             blank = True
             continue
-        cuts = [ls]
-        line_text = text[ls:le]
-        cuts += [ls + m.start() for m in _INLINE_BULLET.finditer(line_text) if m.start() > 0]
+        cuts = [ls, *bullets[bisect.bisect_right(bullets, ls) : bisect.bisect_left(bullets, le)]]
         if le - ls > _LONG_LINE:
+            line_text = text[ls:le]
             cuts += [ls + m.end() for m in _SOFT_BREAK.finditer(line_text)]
             for m in _CAPS_RUN.finditer(line_text):
                 if _SECTION_WORDS.intersection(m.group().rstrip(":").split()):

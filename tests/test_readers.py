@@ -117,3 +117,14 @@ def test_batch_reports_a_bad_posting_and_reads_the_rest(tmp_path: Path) -> None:
         "empty or whitespace-only posting",
         "malformed JSON (Expecting value at column 1)",
     ]
+
+
+def test_locate_segments_finds_texts_across_line_breaks_in_order() -> None:
+    from jobsections.annotations import locate_segments
+
+    text = "Duties:\n• Plan the\n  budget.\n• Plan the team."
+    segments = locate_segments(text, [("other", "Duties:"), ("responsibility", "Plan the budget."),
+                                      ("responsibility", "Plan the")])  # fmt: skip
+    assert [(s["start"], s["end"]) for s in segments] == [(0, 7), (10, 28), (31, 39)]
+    with pytest.raises(InputError, match="not found"):
+        locate_segments(text, [("other", "Salary")])

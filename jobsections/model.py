@@ -100,4 +100,16 @@ def load_model(directory: str | Path | None = None) -> SectionModel:
         )
     if not isinstance(payload.get("classifier"), SegmentClassifier):
         raise ModelError(f"{path}: the model file holds no segment classifier")
+    _probe(payload["classifier"], path)
     return SectionModel(payload["classifier"], payload.get("card", {}))
+
+
+def _probe(classifier: SegmentClassifier, path: Path) -> None:
+    """Classify a tiny posting, so a model whose features no longer fit this code fails on load."""
+    from jobsections.features import segment_rows
+
+    text = "Duties:\nSend your CV by 3 May."
+    try:
+        classifier.predict_proba(segment_rows(text, [(0, 7, "heading"), (8, len(text), "sentence")]))
+    except Exception as e:  # any failure here means the pickled state does not match this code
+        raise ModelError(f"{path}: the model does not fit this version of jobsections ({e}); retrain it") from None

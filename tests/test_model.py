@@ -61,6 +61,15 @@ def test_foreign_and_incompatible_models(small_model, tmp_path: Path) -> None:
         load_model(tmp_path)
 
 
+def test_model_whose_features_no_longer_fit_fails_on_load(small_model, tmp_path: Path) -> None:
+    save_model(small_model, tmp_path)
+    payload = joblib.load(tmp_path / MODEL_FILE)
+    payload["classifier"].stage_one_.named_steps["features"].vocabulary_ = {"other": 0}
+    joblib.dump(payload, tmp_path / MODEL_FILE)
+    with pytest.raises(ModelError, match="does not fit this version"):
+        load_model(tmp_path)
+
+
 def test_load_gives_a_spacy_pipeline_with_labels_and_scores(small_model_dir: Path) -> None:
     nlp = jobsections.load(small_model_dir)
     assert nlp.pipe_names == ["jobsections_segmenter", "jobsections_labeller"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -20,13 +21,12 @@ from sklearn.preprocessing import normalize
 
 Row = dict[str, Any]
 
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w\w+")
 # Shapes that words do not capture. Each pattern starts with a literal or a character set, so a
 # scan over a batch's text is fast (month names, numbers and "per hour" are word features).
 _SHAPES = {
     "money": re.compile(r"[$€£₹¥]"),
-    "email": re.compile(r"\S@\S+\.\w"),
+    "email": re.compile(r"@(?<=\S@)\S+\.\w"),
     "url": re.compile(r"https?://|www\.|\.(?:com|org|net|int)\b"),
     "percent": re.compile(r"\d\s*%"),
 }
@@ -36,7 +36,7 @@ _CHAR_BUCKETS = 1 << 18
 
 def normalise(text: str) -> str:
     """Collapse white space (line breaks, no-break spaces) to single spaces."""
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def segment_rows(text: str, segments: Sequence[tuple[int, int, str]], doc: int | str = 0) -> list[Row]:
@@ -85,18 +85,34 @@ def _context_indices(rows: Sequence[Row]) -> dict[str, np.ndarray]:
     return out
 
 
-def _select(matrix: sp.csr_matrix, index: np.ndarray) -> sp.csr_matrix:
-    """Row `index[r]` of `matrix` for every r (an empty row where the index is -1)."""
-    if not matrix.shape[0]:
-        return matrix
-    return sp.diags((index >= 0).astype(np.float32)) @ matrix[index.clip(0)]
+def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """How often each `(row, col)` pair occurs, as a canonical CSR matrix; `rows` must be sorted."""
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=shape)
+    counts.sum_duplicates()
+    return counts
 
 
-def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear term frequency times inverse document frequency, rows L2-normalised."""
-    counts = counts.astype(np.float32)
-    counts.data = 1.0 + np.log(counts.data)
-    return normalize(counts @ sp.diags(idf.astype(np.float32)), copy=False)
+def _select(matrix: sp.csr_matrix, index: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
+    """Row `index[r]` of `matrix` times `weight` for every r (an empty row where the index is -1)."""
+    source = index.clip(0)
+    lengths = np.where(index >= 0, np.diff(matrix.indptr)[source], 0)
+    indptr = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    take = np.repeat(matrix.indptr[source] - indptr[:-1], lengths) + np.arange(indptr[-1])
+    shape = (len(index), matrix.shape[1])
+    return sp.csr_matrix((matrix.data[take] * weight, matrix.indices[take], indptr), shape=shape)
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
+    """Sublinear term frequency times inverse document frequency, rows L2-normalised, times
+    `weight`. Works in place on `counts`."""
+    counts.data = (1.0 + np.log(counts.data)) * idf.astype(np.float32)[counts.indices]
+    if counts.shape[0]:
+        normalize(counts, copy=False)
+    counts.data *= np.float32(weight)
+    return counts
 
 
 def _idf(counts: sp.csr_matrix) -> np.ndarray:
@@ -129,8 +145,8 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """Vocabulary ids of the words of each text (unknown: -1) and the row of each word."""
         words = [_WORD.findall(t) for t in texts]
         lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-        get = self.vocabulary_.get
-        ids = np.fromiter((get(w, -1) for ws in words for w in ws), dtype=np.int64, count=int(lengths.sum()))
+        flat = chain.from_iterable(words)
+        ids = np.fromiter(map(self.vocabulary_.get, flat, repeat(-1)), dtype=np.int64, count=int(lengths.sum()))
         return ids, np.repeat(np.arange(len(texts)), lengths)
 
     def _word_counts(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -138,14 +154,12 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         ids, rows = self._word_ids(texts)
         v = len(self.vocabulary_)
         known = ids >= 0
-        unigrams = sp.csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])), shape=(len(texts), v))
+        unigrams = _counts(rows[known], ids[known], (len(texts), v))
         pair = (rows[:-1] == rows[1:]) & known[:-1] & known[1:]
         codes = ids[:-1][pair] * v + ids[1:][pair]
         pos = np.searchsorted(self.bigrams_, codes)
         hit = (pos < len(self.bigrams_)) & (self.bigrams_[pos.clip(max=len(self.bigrams_) - 1)] == codes)
-        bigrams = sp.csr_matrix(
-            (np.ones(int(hit.sum())), (rows[:-1][pair][hit], pos[hit])), shape=(len(texts), len(self.bigrams_))
-        )
+        bigrams = _counts(rows[:-1][pair][hit], pos[hit], (len(texts), len(self.bigrams_)))
         return unigrams, bigrams
 
     # ---- characters
@@ -154,31 +168,34 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """Hashed counts of the character n-grams (sizes `char_ngrams`, inclusive) inside each text."""
         joined = "\n".join(texts)
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
+        row_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])  # the row of each code point
         breaks = np.concatenate([[0], np.cumsum(codes == 10)])
-        rows_parts, cols_parts = [], []
-        for n in range(self.char_ngrams[0], self.char_ngrams[1] + 1):
-            m = len(codes) - n + 1
-            if m <= 0:
+        sizes = range(self.char_ngrams[0], self.char_ngrams[1] + 1)
+        # Column j holds the n-gram of size sizes[j] starting at each code point, so that the
+        # flattened arrays run in text order, hence in row order.
+        m = max(0, len(codes) - sizes[0] + 1)
+        hashes = np.zeros((m, len(sizes)), dtype=np.uint64)
+        inside = np.zeros((m, len(sizes)), dtype=bool)
+        for j, n in enumerate(sizes):
+            k = len(codes) - n + 1
+            if k <= 0:
                 continue
-            h = np.full(m, n, dtype=np.uint64)
-            for k in range(n):
-                h = h * np.uint64(1000003) + codes[k : k + m]
-            h ^= h >> np.uint64(29)
-            inside = breaks[n : n + m] == breaks[:m]
-            pos = np.flatnonzero(inside)
-            rows_parts.append(np.searchsorted(starts, pos, side="right") - 1)
-            cols_parts.append((h[inside] % np.uint64(_CHAR_BUCKETS)).astype(np.int64))
-        rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
-        cols = np.concatenate(cols_parts) if cols_parts else np.zeros(0, dtype=np.int64)
-        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), _CHAR_BUCKETS))
-        counts.sum_duplicates()
-        return counts
+            h = np.full(k, n, dtype=np.uint64)
+            for i in range(n):
+                h *= np.uint64(1000003)
+                h += codes[i : i + k]
+            hashes[:k, j] = h ^ (h >> np.uint64(29))
+            inside[:k, j] = breaks[n : n + k] == breaks[:k]
+        keep = inside.ravel()
+        cols = (hashes.ravel()[keep] % np.uint64(_CHAR_BUCKETS)).astype(np.int64)
+        rows = np.repeat(row_of[:m], len(sizes))[keep]
+        return _counts(rows, cols, (len(texts), _CHAR_BUCKETS))
 
     # ---- flags
 
     def _flags(self, rows: Sequence[Row], texts: Sequence[str]) -> sp.csr_matrix:
-        """One-hot kind, neighbours' kinds, position and length bins, shape flags."""
+        """One-hot kind, neighbours' kinds, position and length bins, shape flags (`texts`: the
+        rows' texts in lower case)."""
         n = len(rows)
         columns: list[np.ndarray] = []
         for key in ("kind", "prev_kind", "next_kind"):
@@ -192,10 +209,10 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         columns += [bits == i for i in range(7)]
         columns.append(np.fromiter((t.endswith(":") for t in texts), dtype=bool, count=n))
         columns.append(np.fromiter((":" in t[:40] for t in texts), dtype=bool, count=n))
-        columns.append(np.fromiter((t.isupper() for t in texts), dtype=bool, count=n))
+        columns.append(np.fromiter((r["text"].isupper() for r in rows), dtype=bool, count=n))
         columns.append(np.fromiter((not r["heading"] for r in rows), dtype=bool, count=n))
         columns.append(np.fromiter((bool(r["new_line"]) for r in rows), dtype=bool, count=n))
-        joined = "\n".join(t.lower() for t in texts)
+        joined = "\n".join(texts)
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
         for pattern in _SHAPES.values():
             hits = np.zeros(n, dtype=bool)
@@ -224,17 +241,17 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """The feature matrix of the rows, one row each; rows of a posting consecutive, in order."""
         texts = [row["text"].lower() for row in X]
         unigrams, bigrams = self._word_counts(texts)
-        blocks = [_tfidf(sp.hstack([unigrams, bigrams], format="csr"), self.word_idf_)]
+        blocks = [_tfidf(sp.hstack([unigrams, bigrams], format="csr", dtype=np.float32), self.word_idf_)]
         if self.char:
-            blocks.append(self.char_weight * _tfidf(self._char_counts(texts), self.char_idf_))
+            blocks.append(_tfidf(self._char_counts(texts), self.char_idf_, self.char_weight))
         if self.context:
             words = _tfidf(unigrams, self.unigram_idf_)
             index = _context_indices(X)
             blocks += [
                 _select(words, index["heading"]),
-                self.context_weight * _select(words, index["heading2"]),
-                self.context_weight * _select(words, index["prev"]),
-                self.context_weight * _select(words, index["next"]),
+                _select(words, index["heading2"], self.context_weight),
+                _select(words, index["prev"], self.context_weight),
+                _select(words, index["next"], self.context_weight),
             ]
         blocks.append(self._flags(X, texts))
         return sp.hstack(blocks, format="csr", dtype=np.float32)

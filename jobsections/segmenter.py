@@ -12,6 +12,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from spacy.attrs import IDX, LENGTH
@@ -29,7 +30,12 @@ _LEAD_MARKER = re.compile(
     r"|(?:[·\-*–—>#|§]+|o|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])(?=[\s\xa0]|$)"
 )
 # Bullets that start a new item wherever they stand (text scraped with no line breaks).
-_INLINE_BULLET = re.compile(r"[•▪►✓\uf0b7\u25cf\u25aa]|(?<=[\s\xa0])·(?=[\s\xa0])|(?<=:[\s\xa0])[–—-](?=[\s\xa0])")
+# Each match begins with one character set, so that `re` scans for it fast; the look-behinds then
+# decide: a bullet counts anywhere, `·` between spaces, a dash after `: `.
+_INLINE_BULLET = re.compile(
+    r"[•▪►✓\uf0b7\u25cf\u25aa·–—-]"
+    r"(?:(?<=[•▪►✓\uf0b7\u25cf\u25aa])|(?<=[\s\xa0]·)(?=[\s\xa0])|(?<=:[\s\xa0][–—-])(?=[\s\xa0]))"
+)
 _SOFT_BREAK = re.compile(r"[ \t\xa0]{2,}")  # a gap of two spaces or more inside a long line
 _LONG_LINE = 200
 # In a long scraped line, a run of capitals naming a section is a heading run into the text.
@@ -64,11 +70,24 @@ class _Unit:
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in _WS:
-        start += 1
-    while end > start and text[end - 1] in _WS:
-        end -= 1
-    return start, end
+    """`start, end` moved inwards past white space."""
+    piece = text[start:end]
+    left = piece.lstrip(_WS)
+    start += len(piece) - len(left)
+    return start, start + len(left.rstrip(_WS))
+
+
+def _cuts(text: str, ls: int, le: int, inline: list[int]) -> list[int]:
+    """Where line `text[ls:le]` breaks into pieces: its inline bullets and, in a long line, soft
+    breaks and capitalised section names run into the text; `ls` and `le` included."""
+    cuts = [ls, *inline]
+    if le - ls > _LONG_LINE:
+        line_text = text[ls:le]
+        cuts += [ls + m.end() for m in _SOFT_BREAK.finditer(line_text)]
+        for m in _CAPS_RUN.finditer(line_text):
+            if _SECTION_WORDS.intersection(m.group().rstrip(":").split()):
+                cuts += [ls + m.start(), ls + m.end()]
+    return [*sorted(set(cuts)), le]
 
 
 def _units(text: str) -> list[_Unit]:
@@ -79,21 +98,19 @@ def _units(text: str) -> list[_Unit]:
     pos = 0
     bullets = [m.start() for m in _INLINE_BULLET.finditer(text)]
     for line in text.splitlines(keepends=True):
-        ls, le = _strip(text, pos, pos + len(line))
+        body = line.lstrip(_WS)
+        ls = pos + len(line) - len(body)
+        le = ls + len(body.rstrip(_WS))
         pos += len(line)
         if ls == le:
             blank = True
             continue
-        cuts = [ls, *bullets[bisect.bisect_right(bullets, ls) : bisect.bisect_left(bullets, le)]]
-        if le - ls > _LONG_LINE:
-            line_text = text[ls:le]
-            cuts += [ls + m.end() for m in _SOFT_BREAK.finditer(line_text)]
-            for m in _CAPS_RUN.finditer(line_text):
-                if _SECTION_WORDS.intersection(m.group().rstrip(":").split()):
-                    cuts += [ls + m.start(), ls + m.end()]
-        cuts = [*sorted(set(cuts)), le]
-        for i in range(len(cuts) - 1):
-            ps, pe = _strip(text, cuts[i], cuts[i + 1])
+        inline = bullets[bisect.bisect_right(bullets, ls) : bisect.bisect_left(bullets, le)]
+        if inline or le - ls > _LONG_LINE:
+            pieces = [_strip(text, a, b) for a, b in pairwise(_cuts(text, ls, le, inline))]
+        else:
+            pieces = [(ls, le)]  # the common case: one piece, already stripped
+        for i, (ps, pe) in enumerate(pieces):
             if ps == pe:
                 continue
             start = ps
@@ -132,7 +149,7 @@ def _is_heading(text: str) -> bool:
         return True
     if "\n" in text:
         return False
-    if _is_caps(text) and len(words) <= 12 and not text.endswith((".", ";")):
+    if len(words) <= 12 and not text.endswith((".", ";")) and _is_caps(text):
         return True
     closed = text[-1] in ".!?;," or (text[-1] == ")" and text[0] == "(")
     return len(words) <= 6 and not closed and not _is_field(text)

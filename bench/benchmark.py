@@ -725,12 +725,6 @@ def verdict(result: dict[str, Any]) -> list[dict[str, Any]]:
             ratio >= MIN_TOKENIZER_RATIO,
             f"{ratio:.2f}x",
         )
-        ratio = t["pipeline_vs_tokenizer"]
-        add(
-            f"spaCy pipeline (jobsections.load() nlp.pipe) >= {MIN_TOKENIZER_RATIO}x the bare tokenizer",
-            ratio >= MIN_TOKENIZER_RATIO,
-            f"{ratio:.2f}x",
-        )
     else:
         add(f"full predict >= {MIN_TOKENIZER_RATIO}x the bare tokenizer", None, "throughput not run")
     if p:

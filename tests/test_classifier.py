@@ -78,3 +78,21 @@ def test_featurizer_gives_one_row_per_segment() -> None:
     rows, _ = _data(2)
     X = SegmentFeaturizer().fit_transform(rows)
     assert X.shape[0] == len(rows) and X.shape[1] > 100
+
+
+def test_capitals_flag_reads_the_original_case() -> None:
+    # The same heading in capitals and in title case, each alone in a posting: the words and
+    # character n-grams are taken in lower case, so only the capitals flag tells them apart.
+    rows = segment_rows("REQUIREMENTS", [(0, 12, "heading")], 0) + segment_rows("Requirements", [(0, 12, "heading")], 1)
+    X = SegmentFeaturizer().fit_transform(rows).toarray()
+    assert np.count_nonzero(X[0] != X[1]) == 1
+
+
+def test_context_rows_are_the_neighbours_weighted_and_empty_at_the_edges() -> None:
+    from jobsections.features import _counts, _select
+
+    counts = _counts(np.array([0, 0, 1, 2, 2, 2]), np.array([3, 1, 0, 2, 2, 4]), (3, 5))
+    assert counts.has_canonical_format
+    assert counts.toarray().tolist() == [[0, 1, 0, 1, 0], [1, 0, 0, 0, 0], [0, 0, 2, 0, 1]]
+    picked = _select(counts, np.array([2, -1, 0, 0]), 0.5).toarray()
+    assert picked.tolist() == [[0, 0, 1, 0, 0.5], [0] * 5, [0, 0.5, 0, 0.5, 0], [0, 0.5, 0, 0.5, 0]]

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Learning curve: accuracy on the seeds against the number of training postings.
 
-For each size, models are trained on random subsets of the written corpus (several seeds) and
-scored end to end over characters on the seeds, as written and with line breaks replaced by
-spaces. Writes a Markdown table, a JSON file and a PNG plot (needs matplotlib).
+For each size, models are trained on random subsets of the written corpus (several seeds; the
+whole corpus, always included, once) and scored end to end over characters on the seeds, as
+written and with line breaks replaced by spaces. Writes a Markdown table, a JSON file and a PNG
+plot (needs matplotlib).
 
-Usage: python training/learning_curve.py [--sizes 10 20 40 80 160] [--repeats 3] [--out training/results]
+Usage: python training/learning_curve.py [--sizes 10 20 40 80 120 160] [--repeats 3] [--out training/results]
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def main() -> None:
     corpus = postings_of(load_annotations([args.train]))
     seeds = postings_of(load_annotations([args.test]))
     flat = [Posting(p.id, flatten(p.text), p.source, p.segments) for p in seeds]
-    sizes = sorted({min(n, len(corpus)) for n in args.sizes})
+    sizes = sorted({min(n, len(corpus)) for n in args.sizes} | {len(corpus)})  # the curve ends at the whole corpus
     rows = []
     for n in sizes:
         runs = []

@@ -71,7 +71,11 @@ class _Unit:
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     """`start, end` moved inwards past white space."""
-    piece = text[start:end]
+    return _trim(text[start:end], start)
+
+
+def _trim(piece: str, start: int) -> tuple[int, int]:
+    """The offsets of `piece` without its outer white space, `piece` standing at `start`."""
     left = piece.lstrip(_WS)
     start += len(piece) - len(left)
     return start, start + len(left.rstrip(_WS))
@@ -98,9 +102,7 @@ def _units(text: str) -> list[_Unit]:
     pos = 0
     bullets = [m.start() for m in _INLINE_BULLET.finditer(text)]
     for line in text.splitlines(keepends=True):
-        body = line.lstrip(_WS)
-        ls = pos + len(line) - len(body)
-        le = ls + len(body.rstrip(_WS))
+        ls, le = _trim(line, pos)
         pos += len(line)
         if ls == le:
             blank = True

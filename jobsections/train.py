@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,11 @@ from jobsections.segmenter import kinds_for
 def flatten(text: str) -> str:
     """The text with every line break replaced by a space: same length, same offsets."""
     return text.replace("\r", " ").replace("\n", " ")
+
+
+def flattened(posting: Posting) -> Posting:
+    """The posting with its text flattened; its annotations still fit, the offsets being unchanged."""
+    return replace(posting, text=flatten(posting.text))
 
 
 def gold_rows(posting: Posting, doc: int | str, text: str | None = None) -> tuple[list[Row], list[str]]:

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from jobsections.annotations import load_annotations, postings_of
 from jobsections.evaluation import evaluate
-from jobsections.readers import Posting
-from jobsections.train import flatten, train_model
+from jobsections.train import flattened, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +35,7 @@ def main() -> None:
 
     corpus = postings_of(load_annotations([args.train]))
     seeds = postings_of(load_annotations([args.test]))
-    flat = [Posting(p.id, flatten(p.text), p.source, p.segments) for p in seeds]
+    flat = [flattened(p) for p in seeds]
     sizes = sorted({min(n, len(corpus)) for n in args.sizes} | {len(corpus)})  # the curve ends at the whole corpus
     rows = []
     for n in sizes:

@@ -21,8 +21,7 @@ from typing import Any
 from jobsections.annotations import load_annotations, postings_of
 from jobsections.evaluation import evaluate
 from jobsections.model import load_model, save_model
-from jobsections.readers import Posting
-from jobsections.train import flatten
+from jobsections.train import flattened
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model(args.model)
     seeds = postings_of(load_annotations([args.seeds]))
-    flat = [Posting(p.id, flatten(p.text), p.source, p.segments) for p in seeds]
+    flat = [flattened(p) for p in seeds]
     results = Path(args.results)
     cv = json.loads((results / "cv10.json").read_text(encoding="utf-8"))
     model.card["results"] = {

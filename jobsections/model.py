@@ -18,6 +18,7 @@ import joblib
 import sklearn
 
 from jobsections.classifier import SegmentClassifier
+from jobsections.features import segment_rows
 
 MODEL_FORMAT = "jobsections-model"
 FORMAT_VERSION = 2  # 2: batch featuriser (word ids, hashed character n-grams)
@@ -106,8 +107,6 @@ def load_model(directory: str | Path | None = None) -> SectionModel:
 
 def _probe(classifier: SegmentClassifier, path: Path) -> None:
     """Classify a tiny posting, so a model whose features no longer fit this code fails on load."""
-    from jobsections.features import segment_rows
-
     text = "Duties:\nSend your CV by 3 May."
     try:
         classifier.predict_proba(segment_rows(text, [(0, 7, "heading"), (8, len(text), "sentence")]))

@@ -124,7 +124,7 @@ def check(records: list[dict], problems: list[str]) -> str:
         for g in _ngrams(r["text"]):
             owners[g].add(r["employer"])
     cross = Counter()
-    for g, emps in owners.items():
+    for emps in owners.values():
         if len(emps) > 1:
             cross[tuple(sorted(emps))] += 1
     for emps, n in cross.most_common(10):
@@ -151,8 +151,13 @@ def main() -> int:
                 path = a.corpus / f"{r['id']}.txt"
                 path.write_text(r["text"], encoding="utf-8", newline="")
                 source = str(path.resolve().relative_to(ROOT)) if path.resolve().is_relative_to(ROOT) else str(path)
-                out.write(json.dumps({"id": r["id"], "source": source, "text": r["text"], "segments": r["segments"]},
-                                     ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(
+                        {"id": r["id"], "source": source, "text": r["text"], "segments": r["segments"]},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         print(f"wrote {len(records)} postings to {a.corpus} and {a.jsonl}")
     return 1 if problems else 0
 

@@ -33,6 +33,7 @@ def load(model: str | Path | None = None) -> Language:
     else:
         labeller = nlp.add_pipe("jobsections_labeller", config={"model": None if model is None else str(model)})
     assert isinstance(labeller, Labeller)
+    nlp.get_pipe("jobsections_segmenter").boundaries = labeller.model.boundary if labeller.model else None
     return nlp
 
 

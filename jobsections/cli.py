@@ -9,6 +9,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from jobsections.readers import InputError
+
 EXAMPLES = """\
 examples:
   jobsections predict posting.txt                      segments with labels, as JSONL on stdout
@@ -69,11 +71,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.annotations import load_annotations, postings_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
-    from jobsections.train import train_model
+    from jobsections.train import CLASSIFIER_COPIES, train_model
 
     postings = postings_of(load_annotations(args.annotations))
     print(f"jobsections: training on {len(postings)} postings ...", file=sys.stderr)
-    model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=args.smoothing)
+    model = train_model(
+        postings,
+        seed=args.seed,
+        copies=() if args.no_copies else CLASSIFIER_COPIES,
+        boundary=not args.no_boundary,
+        smoothing=args.smoothing,
+    )
     if args.eval:
         held_out = postings_of(load_annotations(args.eval))
         report = evaluate(model, held_out)
@@ -100,13 +108,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from jobsections.model import load_model
 
     dataset = load_annotations(args.annotations)
-    if args.flatten:
+    layout = _layout_steps(args)
+    if layout:
         import datasets
 
-        from jobsections.train import flatten
+        from jobsections.variants import apply_steps
 
         datasets.disable_progress_bars()
-        dataset = dataset.map(lambda row: {"text": flatten(row["text"])})
+        dataset = dataset.map(
+            lambda row: dict(zip(("text", "segments"), apply_steps(row["text"], row["segments"], layout)))
+        )
     if args.cv:
         report = cross_validate(dataset, args.cv, seed=args.seed, progress=True)
         title = f"{args.cv}-fold cross-validation grouped by posting on {len(dataset)} postings"
@@ -118,13 +129,36 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             f"model {args.model or 'shipped'} (trained on {data.get('postings', '?')} postings, "
             f"data hash {data.get('hash', '?')}) on {len(dataset)} postings"
         )
-    report["title"] = title + (", line breaks replaced by spaces" if args.flatten else "")
+    report["title"] = title + "".join(f", {LAYOUT_TITLES[step[0]].format(*step[1:])}" for step in layout)
+    report["layout"] = [list(step) for step in layout]
     report["data"] = [str(p) for p in args.annotations]
     if args.json:
         print(json.dumps(report, indent=1))
     else:
         print(format_report(report, title))
     return 0
+
+
+LAYOUT_TITLES = {
+    "strip-markers": "list markers stripped",
+    "glue": "lines glued",
+    "flatten": "white space collapsed",
+    "flatten-lines": "line breaks replaced by spaces",
+    "rewrap": "re-wrapped at {} columns",
+}
+
+
+def _layout_steps(args: argparse.Namespace) -> list[tuple[Any, ...]]:
+    """The layout variants asked for on the command line, in the order they apply."""
+    steps: list[tuple[Any, ...]] = []
+    for name in ("strip_markers", "glue", "flatten", "flatten_lines"):
+        if getattr(args, name):
+            steps.append((name.replace("_", "-"),))
+    if args.rewrap is not None:
+        if args.rewrap < 10:
+            raise InputError(f"--rewrap {args.rewrap}: give a width of at least 10 columns")
+        steps.append(("rewrap", args.rewrap))
+    return steps
 
 
 def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -178,7 +212,16 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     t.add_argument("-o", "--output", required=True, help="model directory to write")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same model")
     t.add_argument("--eval", nargs="+", metavar="ANNOTATIONS", help="held-out annotations to score into the card")
-    t.add_argument("--no-flatten", action="store_true", help="do not also learn each posting with line breaks removed")
+    t.add_argument(
+        "--no-copies",
+        action="store_true",
+        help="do not also learn each posting's classifier rows with its white space collapsed",
+    )
+    t.add_argument(
+        "--no-boundary",
+        action="store_true",
+        help="no learned boundary model: text without layout is cut by the rules alone",
+    )
     t.add_argument(
         "--smoothing",
         action="store_true",
@@ -208,12 +251,20 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="K-fold cross-validation grouped by posting instead: train on K-1 folds, score the rest",
     )
     e.add_argument("--seed", type=int, default=0, help="seed of the fold split and training (default 0)")
-    e.add_argument(
-        "--flatten",
-        action="store_true",
-        help="replace every line break of the postings by a space before scoring, as scraped text arrives "
-        "(offsets are unchanged)",
+    v = e.add_argument_group(
+        "layout variants",
+        "score the postings after changing their layout, the gold offsets carried through; "
+        "several apply in this order: --strip-markers, --glue, --flatten / --flatten-lines, --rewrap",
     )
+    v.add_argument("--strip-markers", action="store_true", help="remove list markers and decoration")
+    v.add_argument("--glue", action="store_true", help="run segments split by a line break into each other, no space")
+    v.add_argument(
+        "--flatten", action="store_true", help="collapse every white-space run to one space, as scraped text arrives"
+    )
+    v.add_argument(
+        "--flatten-lines", action="store_true", help="replace each line break by a space, other white space kept"
+    )
+    v.add_argument("--rewrap", type=int, metavar="N", help="hard-wrap lines longer than N characters at spaces")
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.set_defaults(func=_cmd_evaluate)
     return parser

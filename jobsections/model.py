@@ -17,11 +17,12 @@ from typing import Any
 import joblib
 import sklearn
 
+from jobsections.boundary import BoundaryModel
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import segment_rows
 
 MODEL_FORMAT = "jobsections-model"
-FORMAT_VERSION = 2  # 2: batch featuriser (word ids, hashed character n-grams)
+FORMAT_VERSION = 3  # 2: batch featuriser (word ids, hashed character n-grams); 3: boundary model
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "model"
@@ -37,6 +38,7 @@ class SectionModel:
 
     classifier: SegmentClassifier
     card: dict[str, Any] = field(default_factory=dict)
+    boundary: BoundaryModel | None = None  # the learned boundary model for text without layout
 
     @property
     def labels(self) -> list[str]:
@@ -67,6 +69,7 @@ def save_model(model: SectionModel, directory: str | Path) -> Path:
         "format_version": FORMAT_VERSION,
         "sklearn_version": sklearn.__version__,
         "classifier": model.classifier,
+        "boundary": model.boundary,
         "card": card,
     }
     tmp = directory / (MODEL_FILE + ".tmp")
@@ -102,7 +105,7 @@ def load_model(directory: str | Path | None = None) -> SectionModel:
     if not isinstance(payload.get("classifier"), SegmentClassifier):
         raise ModelError(f"{path}: the model file holds no segment classifier")
     _probe(payload["classifier"], path)
-    return SectionModel(payload["classifier"], payload.get("card", {}))
+    return SectionModel(payload["classifier"], payload.get("card", {}), payload.get("boundary"))
 
 
 def _probe(classifier: SegmentClassifier, path: Path) -> None:

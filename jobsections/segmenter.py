@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 from spacy.attrs import IDX, LENGTH
@@ -20,6 +21,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from jobsections.annotations import MARKER
+
+if TYPE_CHECKING:
+    from jobsections.boundary import BoundaryModel
 
 Segment = tuple[int, int, str]  # start, end (code points, end exclusive), kind
 
@@ -67,6 +71,7 @@ class _Unit:
     end: int
     marker: bool  # it began with a list marker
     new_block: bool  # a blank line, an inline bullet or a soft break stands before it
+    learned: bool = False  # cut by the boundary model: a whole segment, never joined or split again
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -94,13 +99,20 @@ def _cuts(text: str, ls: int, le: int, inline: list[int]) -> list[int]:
     return [*sorted(set(cuts)), le]
 
 
-def _units(text: str) -> list[_Unit]:
-    """Split the text into line pieces, marking list items and hard boundaries."""
+def is_flat(text: str) -> bool:
+    """Whether the text has lost its layout: no line break inside it."""
+    return "\n" not in text.strip()
+
+
+def _units(text: str, boundaries: BoundaryModel | None = None) -> list[_Unit]:
+    """Split the text into line pieces, marking list items and hard boundaries; with a boundary
+    model, the long lines it `applies` to are cut by the model instead of the long-line rules."""
     units: list[_Unit] = []
     blank = True
     pending_marker = False
     pos = 0
     bullets = [m.start() for m in _INLINE_BULLET.finditer(text)]
+    flat = is_flat(text)
     for line in text.splitlines(keepends=True):
         ls, le = _trim(line, pos)
         pos += len(line)
@@ -108,7 +120,10 @@ def _units(text: str) -> list[_Unit]:
             blank = True
             continue
         inline = bullets[bisect.bisect_right(bullets, ls) : bisect.bisect_left(bullets, le)]
-        if inline or le - ls > _LONG_LINE:
+        learned = boundaries is not None and boundaries.applies(le - ls, flat)
+        if learned:
+            pieces = boundaries.cuts(text, ls, le, forced=inline)  # inline bullets cut exactly
+        elif inline or le - ls > _LONG_LINE:
             pieces = [_strip(text, a, b) for a, b in pairwise(_cuts(text, ls, le, inline))]
         else:
             pieces = [(ls, le)]  # the common case: one piece, already stripped
@@ -126,7 +141,7 @@ def _units(text: str) -> list[_Unit]:
             if ps == pe:  # a marker alone: the item's text follows on the next line
                 pending_marker = True
                 continue
-            units.append(_Unit(ps, pe, marker or pending_marker, blank or i > 0))
+            units.append(_Unit(ps, pe, marker or pending_marker, blank or i > 0, learned))
             pending_marker = False
             blank = False
     return units
@@ -163,7 +178,7 @@ def _strong_heading(text: str) -> bool:
 
 def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool) -> bool:
     """Whether line `nxt` continues the sentence or item of line `prev` (a hard wrap)."""
-    if nxt.marker or nxt.new_block:
+    if nxt.marker or nxt.new_block or prev.learned:
         return False
     before, after = text[prev.start : prev.end], text[nxt.start : nxt.end]
     if before[-1] in ".!?:;" or _strong_heading(after) or _is_field(after):
@@ -183,16 +198,16 @@ def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool) -> bool:
     return len(before) >= 40 and not _is_heading(after)
 
 
-def _blocks(text: str, units: list[_Unit]) -> list[tuple[int, int, bool]]:
-    """Group line pieces into blocks (start, end, is_item): wrapped lines joined back."""
-    blocks: list[tuple[int, int, bool]] = []
+def _blocks(text: str, units: list[_Unit]) -> list[tuple[int, int, bool, bool]]:
+    """Group line pieces into blocks (start, end, is_item, learned): wrapped lines joined back."""
+    blocks: list[tuple[int, int, bool, bool]] = []
     prev: _Unit | None = None
     for u in units:
         if prev is not None and _joins(text, prev, u, blocks[-1][2]):
-            start, _, item = blocks[-1]
-            blocks[-1] = (start, u.end, item)
+            start, _, item, _ = blocks[-1]
+            blocks[-1] = (start, u.end, item, False)
         else:
-            blocks.append((u.start, u.end, u.marker))
+            blocks.append((u.start, u.end, u.marker, u.learned))
         prev = u
     return blocks
 
@@ -252,12 +267,27 @@ def _trim_decor(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
-def segment_text(text: str) -> list[Segment]:
-    """Segments of a posting as `(start, end, kind)`, sorted, non-overlapping, trimmed."""
+def _learned_kind(block: str, is_item: bool) -> str:
+    """The layout kind of a segment cut by the boundary model."""
+    if _is_field(block):
+        return "field"
+    if _is_heading(block):
+        return "heading"
+    return "item" if is_item or block[-1] not in ".!?" else "sentence"
+
+
+def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Segment]:
+    """Segments of a posting as `(start, end, kind)`, sorted, non-overlapping, trimmed.
+
+    With a `BoundaryModel`, the long lines without layout that it `applies` to are cut by it.
+    """
     segments: list[Segment] = []
-    for bs, be, is_item in _blocks(text, _units(text)):
+    for bs, be, is_item, learned in _blocks(text, _units(text, boundaries)):
         bs, be = _trim_decor(text, bs, be)
         block = text[bs:be]
+        if learned:
+            segments.append((bs, be, _learned_kind(block, is_item)))
+            continue
         if is_item:
             segments += [(s, e, "item") for s, e in split_sentences(text, bs, be)]
             continue
@@ -319,14 +349,19 @@ def _align_tokens(doc: Doc, segments: Sequence[Segment]) -> Doc:
 
 
 class Segmenter:
-    """spaCy component: writes the posting's segments to `doc.spans[spans_key]`, kind as label."""
+    """spaCy component: writes the posting's segments to `doc.spans[spans_key]`, kind as label.
+
+    `boundaries` is the trained model's `BoundaryModel` for text without layout (`jobsections.load`
+    sets it from the model it loads); without one, the rules alone segment.
+    """
 
     def __init__(self, nlp: Language, name: str = "jobsections_segmenter", spans_key: str = "segments") -> None:
         self.name = name
         self.spans_key = spans_key
+        self.boundaries: BoundaryModel | None = None
 
     def __call__(self, doc: Doc) -> Doc:
-        segments = segment_text(doc.text)
+        segments = segment_text(doc.text, self.boundaries)
         doc = _align_tokens(doc, segments)
         spans = [doc.char_span(s, e, label=kind) for s, e, kind in segments]
         doc.spans[self.spans_key] = [span for span in spans if span is not None]
@@ -352,9 +387,9 @@ def make_nlp() -> Language:
     return nlp
 
 
-def kinds_for(text: str, spans: Iterable[tuple[int, int]]) -> list[str]:
+def kinds_for(text: str, spans: Iterable[tuple[int, int]], boundaries: BoundaryModel | None = None) -> list[str]:
     """The layout kind of given spans (gold segments): that of the segment covering each start."""
-    found = segment_text(text)
+    found = segment_text(text, boundaries)
     starts = [s for s, _, _ in found]
     kinds = []
     for start, _ in spans:

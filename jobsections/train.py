@@ -1,68 +1,94 @@
-"""Fit a `SectionModel` on annotated postings.
+"""Fit a `SectionModel` on annotated postings: the boundary model, then the segment classifier.
 
-Each gold segment becomes a feature row; its layout kind is the one the segmenter gives the
-text there, so training sees what prediction will see. With `flatten`, every posting is also
-learned with its line breaks turned into spaces (offsets unchanged), as scraped text arrives.
+Every posting is also learned in layout variants (`jobsections.variants`), its gold offsets
+carried through: collapsed white space, markers stripped, items glued. The boundary model
+learns where segments end in the long lines of all of them; the classifier's rows take their
+layout kind from the segmenter with that boundary model, so training sees what prediction sees.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from jobsections.annotations import data_hash
+from jobsections.boundary import BoundaryModel, training_lines
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import Row, segment_rows
 from jobsections.model import SectionModel
 from jobsections.readers import Posting
 from jobsections.segmenter import kinds_for
+from jobsections.variants import variant
+
+# The layout variants each posting is also learned in, by the classifier and the boundary model.
+CLASSIFIER_COPIES = ("flatten",)
+BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped")
 
 
-def flatten(text: str) -> str:
-    """The text with every line break replaced by a space: same length, same offsets."""
-    return text.replace("\r", " ").replace("\n", " ")
-
-
-def flattened(posting: Posting) -> Posting:
-    """The posting with its text flattened; its annotations still fit, the offsets being unchanged."""
-    return replace(posting, text=flatten(posting.text))
-
-
-def gold_rows(posting: Posting, doc: int | str, text: str | None = None) -> tuple[list[Row], list[str]]:
-    """Feature rows and labels of a posting's gold segments (optionally over another `text`
-    of the same length, such as its flattened form)."""
-    text = posting.text if text is None else text
+def gold_rows(posting: Posting, doc: int | str, boundary: BoundaryModel | None = None) -> tuple[list[Row], list[str]]:
+    """Feature rows and labels of a posting's gold segments, kinds as the segmenter gives them."""
     segments = posting.segments or []
-    kinds = kinds_for(text, [(s["start"], s["end"]) for s in segments])
+    kinds = kinds_for(posting.text, [(s["start"], s["end"]) for s in segments], boundary)
     triples = [(s["start"], s["end"], kind) for s, kind in zip(segments, kinds)]
-    return segment_rows(text, triples, doc), [s["label"] for s in segments]
+    return segment_rows(posting.text, triples, doc), [s["label"] for s in segments]
 
 
-def training_rows(postings: Sequence[Posting], flatten_copies: bool = True) -> tuple[list[Row], list[str]]:
-    """All rows and labels of the postings, plus their flattened copies when asked."""
+def _with_copies(postings: Sequence[Posting], copies: Sequence[str]) -> list[Posting]:
+    """The postings, each followed by its layout variants (a variant equal to its original is left out)."""
+    out: list[Posting] = []
+    for posting in postings:
+        out.append(posting)
+        out += [v for v in (variant(posting, name) for name in copies) if v.text != posting.text]
+    return out
+
+
+def training_rows(
+    postings: Sequence[Posting], copies: Sequence[str] = CLASSIFIER_COPIES, boundary: BoundaryModel | None = None
+) -> tuple[list[Row], list[str]]:
+    """All rows and labels of the postings and of their layout variants `copies`."""
     rows: list[Row] = []
     labels: list[str] = []
-    for i, posting in enumerate(postings):
-        r, y = gold_rows(posting, f"{i}")
+    for i, posting in enumerate(_with_copies(postings, copies)):
+        r, y = gold_rows(posting, i, boundary)
         rows += r
         labels += y
-        if flatten_copies and "\n" in posting.text:
-            r, y = gold_rows(posting, f"{i}-flat", flatten(posting.text))
-            rows += r
-            labels += y
     return rows, labels
 
 
-def train_model(postings: Sequence[Posting], seed: int = 0, flatten_copies: bool = True, **params: Any) -> SectionModel:
-    """Fit a classifier on the postings' gold segments; the card records data and settings."""
+def train_boundary(
+    postings: Sequence[Posting], copies: Sequence[str] = BOUNDARY_COPIES, **params: Any
+) -> BoundaryModel:
+    """Fit the boundary model on the long lines of the postings and of their layout variants."""
+    model = BoundaryModel(**params)
+    lines = [
+        line
+        for p in _with_copies(postings, copies)
+        for line in training_lines(p.text, p.segments or [], model.min_line)
+    ]
+    return model.fit(lines)
+
+
+def train_model(
+    postings: Sequence[Posting],
+    seed: int = 0,
+    copies: Sequence[str] = CLASSIFIER_COPIES,
+    boundary: bool = True,
+    progress: Callable[[str], None] | None = None,
+    **params: Any,
+) -> SectionModel:
+    """Fit the boundary model (unless `boundary` is false) and the classifier on the postings'
+    gold segments; the card records data and settings. `progress` is told each step as it starts."""
     if not postings:
         raise ValueError("no annotated postings to train on")
+    say = progress or (lambda step: None)
     started = time.perf_counter()
-    rows, labels = training_rows(postings, flatten_copies)
+    say("boundary model")
+    boundaries = train_boundary(postings) if boundary else None
+    say("classifier")
+    rows, labels = training_rows(postings, copies, boundaries)
     classifier = SegmentClassifier(random_state=seed, **params).fit(rows, labels)
     card = {
         "training_data": {
@@ -72,7 +98,12 @@ def train_model(postings: Sequence[Posting], seed: int = 0, flatten_copies: bool
             "hash": data_hash(postings),
             "source_folders": sorted({str(Path(p.source.split(":")[0]).parent) for p in postings}),
         },
-        "settings": {"seed": seed, "flatten_copies": flatten_copies, **classifier.get_params()},
+        "settings": {
+            "seed": seed,
+            "copies": list(copies),
+            "boundary": boundaries.get_params() if boundaries else None,
+            **classifier.get_params(),
+        },
         "training_seconds": round(time.perf_counter() - started, 1),
     }
-    return SectionModel(classifier, card)
+    return SectionModel(classifier, card, boundaries)

@@ -55,14 +55,3 @@ def test_cross_validation_scores_every_posting_once(small_corpus) -> None:
     assert report["postings"] == 12
     assert report["classification"]["n"] == sum(len(r["segments"]) for r in dataset)
     assert report["end_to_end"]["accuracy"] > 0.5
-
-
-def test_flattened_posting_keeps_its_annotations() -> None:
-    from jobsections.train import flattened
-
-    segments = [{"start": 0, "end": 11, "label": "responsibility"}, {"start": 13, "end": 26, "label": "qualification"}]
-    posting = Posting("p", "Lead teams.\r\nSpeak French.\nApply now.", "p.txt", segments, {"sector": "ngo"})
-    flat = flattened(posting)
-    assert flat.text == "Lead teams.  Speak French. Apply now."
-    assert (flat.id, flat.source, flat.segments, flat.meta) == ("p", "p.txt", segments, {"sector": "ngo"})
-    assert [flat.text[s["start"] : s["end"]] for s in flat.segments] == ["Lead teams.", "Speak French."]

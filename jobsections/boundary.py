@@ -1,0 +1,303 @@
+"""A learned segment-boundary model for text whose layout is gone (long lines, glued words).
+
+The rules segmenter is exact where layout speaks (a marker at a line start, a blank line), and
+must guess inside a long line: a scraped posting on one line, a paragraph, items run together
+(`…business systems Develop workflows…`, `…data setsExperience with…`). There this model decides.
+
+Candidates are the gaps between the tokens of a line: every white-space gap, and every glued join
+inside a token (a small letter, digit, `*` or closing punctuation followed by a capital). Each gap
+gets one feature per template (the words either side, their shapes, the next word after, the
+word pair, whether the rules would end a sentence there, how far the last full stop is ...), and a
+logistic regression over those one-hot templates says whether a segment ends there. Features
+are vocabulary ids and hashed pairs, computed with NumPy per line, so the cost is a few
+microseconds a line plus one array lookup a gap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from jobsections.segmenter import split_sentences
+
+_TOKEN = re.compile(r"\S+")
+# A glued join: a small letter, digit, masked number or closing punctuation followed by a capital
+# (`setsExperience`, `adopts.This`, `£****Job`), or a capital run followed by a capitalised word
+# (`ABOUT USThe`). A candidate, not a decision: `PowerPoint` and `iPhone` are joins too.
+_GLUE = re.compile(r"(?<=[a-z0-9*%.:;!?)\]])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z])")
+_EDGE_PUNCT = "\"'“”‘’()[]{}.,:;!?*•·-–—|/\\<>"
+_HASH = 1 << 18
+_SINCE_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20, 30])
+_SECTION_WORDS = frozenset(
+    "about background introduction overview summary description role responsibilities duties tasks "
+    "qualifications requirements required skills experience education profile competencies benefits "
+    "offer perks salary remuneration compensation package terms conditions contract apply application "
+    "applications how selection procedure process deadline contact eligibility location job position "
+    "essential desirable preferred who what your you".split()
+)
+
+
+_PUNCT = {c: 5 + i for i, c in enumerate(".,:;!?)(\"'“”-–—•/&|#")}
+_TABLE = 0x3001  # code points from here on share one class (0x3000, the last space, is in the table)
+
+
+def _char_class(c: str) -> int:
+    """1 capital, 2 small letter, 3 digit, 4 `*`, 5-25 punctuation, 30 anything else."""
+    if c.isupper():
+        return 1
+    if c.islower():
+        return 2
+    if c.isdigit():
+        return 3
+    if c == "*":
+        return 4
+    return _PUNCT.get(c, 30)
+
+
+_CLASS = np.array([_char_class(chr(i)) for i in range(_TABLE)] + [30], dtype=np.int64)
+_LOWER = _CLASS == 2
+_UPPER = _CLASS == 1
+_SPACE = np.array([chr(i).isspace() for i in range(_TABLE)] + [False])
+_CLAUSE_END = np.isin(np.arange(_TABLE + 1), [ord(c) for c in ".:;!?"])
+
+
+class Tokens:
+    """The tokens of a line `text[start:end]`: white-space-separated chunks, cut again at glued
+    joins, with offsets (into `text`) and the look of each as arrays, computed over the line's
+    code points at once."""
+
+    __slots__ = ("clause_end", "ends", "first", "glued", "shapes", "starts", "words")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        line = text[start:end]
+        codes = np.minimum(np.frombuffer(line.encode("utf-32-le"), dtype=np.uint32), _TABLE).astype(np.int64)
+        space = _SPACE[codes]
+        edge = np.concatenate([[True], space, [True]])
+        starts = np.flatnonzero(~space & edge[:-2])
+        ends = np.flatnonzero(~space & edge[2:]) + 1
+        words = line.split()
+        glue = np.array([m.start() for m in _GLUE.finditer(line)], dtype=np.int64)
+        if len(glue):
+            owner = np.searchsorted(starts, glue, side="right") - 1
+            for i in np.unique(owner)[::-1].tolist():  # from the right, so that indices stay valid
+                cuts = (glue[owner == i] - starts[i]).tolist()
+                word = words[i]
+                words[i : i + 1] = [word[a:b] for a, b in zip([0, *cuts], [*cuts, len(word)])]
+            starts = np.sort(np.concatenate([starts, glue]))
+            ends = np.sort(np.concatenate([ends, glue]))
+        self.words = words
+        n = len(starts)
+        self.glued = np.zeros(n, dtype=bool)  # the gap before token i is inside a chunk
+        if n > 1:
+            self.glued[1:] = starts[1:] == ends[:-1]
+        cls = _CLASS[codes]
+        self.first = cls[starts]
+        last = cls[ends - 1]
+        low = np.concatenate([[0], np.cumsum(_LOWER[codes])])
+        up = np.concatenate([[0], np.cumsum(_UPPER[codes])])
+        caps = ((low[ends] - low[starts]) == 0) & ((up[ends] - up[starts]) >= 2)
+        self.shapes = (self.first * 32 + last) * 4 + caps * 2 + ((ends - starts) > 3)
+        self.clause_end = _CLAUSE_END[codes[ends - 1]]
+        self.starts = starts + start
+        self.ends = ends + start
+
+
+class BoundaryModel(ClassifierMixin, BaseEstimator):
+    """Whether a segment boundary falls in each gap between tokens of a line without layout.
+
+    `fit(lines, y)` takes `(text, start, end, boundary_offsets)` items; `cuts(text, start, end)`
+    returns the offsets inside `text[start:end]` where segments end. `min_count` prunes rare
+    words from the vocabulary, `C` is the logistic regression's inverse regularisation;
+    the segmenter hands the model the lines longer than `min_line` characters in a text with no
+    line breaks, and those longer than `layout_line` in a text with layout (where the rules are
+    exact almost everywhere).
+    """
+
+    def applies(self, length: int, flat: bool) -> bool:
+        """Whether a line of `length` characters is cut by the model (`flat`: the text has no line breaks)."""
+        return length > (self.min_line if flat else self.layout_line)
+
+    def __init__(
+        self,
+        C: float = 0.5,
+        min_count: int = 2,
+        threshold: float = 0.5,
+        min_line: int = 200,
+        layout_line: int = 1000,
+        max_iter: int = 200,
+    ) -> None:
+        self.C = C
+        self.min_line = min_line
+        self.layout_line = layout_line
+        self.min_count = min_count
+        self.threshold = threshold
+        self.max_iter = max_iter
+
+    # ---- features
+
+    def _word_ids(self, words: Sequence[str]) -> np.ndarray:
+        """Vocabulary ids of the tokens, lower-cased and stripped of edge punctuation (0: unknown)."""
+        keys = map(str.lower, map(str.strip, words, repeat(_EDGE_PUNCT)))
+        return np.fromiter(map(self.vocabulary_.get, keys, repeat(0)), dtype=np.int64, count=len(words))
+
+    def _features(self, toks: Tokens, rule_ends: np.ndarray) -> np.ndarray:
+        """One row per gap (between token i and i+1), one column per template: feature indices."""
+        n = len(toks.words)
+        v = len(self.vocabulary_) + 1
+        ids = self._word_ids(toks.words)
+        shapes = toks.shapes
+        section = self.section_[ids]
+        left, right = slice(0, n - 1), slice(1, n)
+        right2 = np.append(ids[2:], 0)  # the word after the right token
+        left2 = np.insert(ids[: n - 2], 0, 0) if n > 2 else np.zeros(1, dtype=np.int64)
+        glued = toks.glued[1:].astype(np.int64)
+        rule = np.isin(toks.ends[:-1], rule_ends).astype(np.int64)
+        # tokens since the last one ending a clause, binned
+        idx = np.arange(n)
+        last = np.maximum.accumulate(np.where(toks.clause_end, idx, -1))
+        since = np.minimum(idx - last, 40)[: n - 1]
+        since_bin = np.searchsorted(_SINCE_BINS, since, side="right")
+        s_l, s_r = shapes[left], shapes[right]
+        direct = [ids[left], v + ids[right], 2 * v + left2[: n - 1], 3 * v + right2[: n - 1]]
+        hashed = [
+            s_l * 1031 + 1,
+            s_r * 1031 + 2,
+            (s_l * 2053 + s_r) * 7 + 3,
+            (ids[left] * 131 + s_r) * 11 + 4,
+            (s_l * 137 + ids[right]) * 13 + 5,
+            (ids[left] * 1000003 + ids[right]) * 17 + 6,
+            (ids[right] * 1000003 + right2[: n - 1]) * 19 + 7,
+            (glued * 2053 + s_r) * 23 + 8,
+            (rule * 64 + since_bin * 2 + glued) * 29 + 9,
+            ((section[right] * 2 + section[left]) * 2053 + s_r) * 31 + 10,
+            (rule * 2053 + s_r) * 37 + 11,
+        ]
+        return np.column_stack(direct + [4 * v + (h % _HASH) for h in hashed])
+
+    def _gaps(self, text: str, start: int, end: int) -> tuple[Tokens, np.ndarray, np.ndarray]:
+        """The line's tokens, its candidate gaps (index of the token before each) and their features.
+
+        Candidates: glued joins, and gaps before a token that does not start with a small letter
+        or after one that ends a clause (`.:;!?`); elsewhere no segment ends.
+        """
+        toks = Tokens(text, start, end)
+        if len(toks.words) < 2:
+            return toks, np.zeros(0, dtype=np.int64), np.zeros((0, 15), dtype=np.int64)
+        gaps = np.flatnonzero(toks.glued[1:] | (toks.first[1:] != 2) | toks.clause_end[:-1])
+        rule_ends = np.array([e for _, e in split_sentences(text, start, end)], dtype=np.int64)
+        return toks, gaps, self._features(toks, rule_ends)[gaps]
+
+    # ---- estimator
+
+    def fit(self, lines: Iterable[tuple[str, int, int, set[int]]], y: Any = None) -> BoundaryModel:
+        """Learn from lines `(text, start, end, ends)`: `ends` holds the offsets where a gold
+        segment ends (a gap after such an offset is a boundary)."""
+        lines = list(lines)
+        counts: Counter[str] = Counter()
+        for text, start, end, _ in lines:
+            counts.update(w.strip(_EDGE_PUNCT).lower() for w in _TOKEN.findall(text, start, end))
+        words = sorted(w for w, c in counts.items() if c >= self.min_count and w)
+        self._set_vocabulary(words)
+        blocks, labels = [], []
+        for text, start, end, ends in lines:
+            toks, gaps, feats = self._gaps(text, start, end)
+            if not len(feats):
+                continue
+            blocks.append(feats)
+            labels.append(np.isin(toks.ends[gaps], np.fromiter(ends, dtype=np.int64, count=len(ends))))
+        X = self._matrix(np.vstack(blocks))
+        y_all = np.concatenate(labels)
+        self.classes_ = np.array([False, True])
+        model = LogisticRegression(C=self.C, solver="liblinear", max_iter=self.max_iter)
+        model.fit(X, y_all)
+        self.coef_ = model.coef_[0].astype(np.float32)
+        self.intercept_ = float(model.intercept_[0])
+        self.n_gaps_ = len(y_all)
+        return self
+
+    def _set_vocabulary(self, words: Sequence[str]) -> None:
+        self.vocabulary_ = {w: i + 1 for i, w in enumerate(words)}  # 0: unknown
+        self.section_ = np.array([0] + [w in _SECTION_WORDS for w in words], dtype=np.int64)
+
+    def _n_features(self) -> int:
+        return 4 * (len(self.vocabulary_) + 1) + _HASH
+
+    def _matrix(self, feats: np.ndarray) -> Any:
+        import scipy.sparse as sp
+
+        n, k = feats.shape
+        data = np.ones(n * k, dtype=np.float32)
+        indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
+        return sp.csr_matrix((data, feats.ravel(), indptr), shape=(n, self._n_features()))
+
+    def decision_function(self, feats: np.ndarray) -> np.ndarray:
+        """The log-odds of a boundary for each gap's feature indices."""
+        return self.coef_[feats].sum(axis=1) + self.intercept_
+
+    def predict_proba(self, feats: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(feats)))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, feats: np.ndarray) -> np.ndarray:
+        return self.predict_proba(feats)[:, 1] >= self.threshold
+
+    def cuts(self, text: str, start: int, end: int, forced: Sequence[int] = ()) -> list[tuple[int, int]]:
+        """The pieces of `text[start:end]` between the boundaries the model finds, also cut
+        before each token that starts at one of the `forced` offsets (an inline bullet)."""
+        toks, gaps, feats = self._gaps(text, start, end)
+        if not len(toks.words):
+            return []
+        cut = gaps[self.decision_function(feats) >= self._logit()] if len(feats) else gaps
+        if len(forced):
+            before = np.flatnonzero(np.isin(toks.starts[1:], np.asarray(forced, dtype=np.int64)))
+            cut = np.union1d(cut, before)
+        firsts = np.concatenate([[0], cut + 1])
+        lasts = np.concatenate([cut, [len(toks.words) - 1]])
+        return list(zip(toks.starts[firsts].tolist(), toks.ends[lasts].tolist()))
+
+    def _logit(self) -> float:
+        t = min(max(self.threshold, 1e-6), 1 - 1e-6)
+        return float(np.log(t / (1 - t)))
+
+    # ---- state for the model file (arrays and JSON, no pickle)
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-able settings and vocabulary, and the weight arrays."""
+        meta = {"params": self.get_params(), "vocabulary": list(self.vocabulary_), "intercept": self.intercept_}
+        return meta, {"coef": self.coef_}
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BoundaryModel:
+        """Rebuild a fitted model from `to_state`'s parts."""
+        model = cls(**meta["params"])
+        model._set_vocabulary(meta["vocabulary"])
+        model.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
+        model.intercept_ = float(meta["intercept"])
+        model.classes_ = np.array([False, True])
+        if model.coef_.shape != (model._n_features(),):
+            raise ValueError(f"boundary weights have shape {model.coef_.shape}, expected ({model._n_features()},)")
+        return model
+
+
+def training_lines(
+    text: str, segments: Sequence[dict[str, Any]], min_line: int
+) -> list[tuple[str, int, int, set[int]]]:
+    """The lines of an annotated text that the segmenter would hand to the model, with the gold
+    segment ends inside each: the model's training items."""
+    ends = {s["end"] for s in segments}
+    out = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if len(stripped) > min_line:
+            start = pos + line.index(stripped[0])
+            out.append((text, start, start + len(stripped), ends))
+        pos += len(line)
+    return out

@@ -30,7 +30,7 @@ _SHAPES = {
     "url": re.compile(r"https?://|www\.|\.(?:com|org|net|int)\b"),
     "percent": re.compile(r"\d\s*%"),
 }
-_KINDS = ("heading", "item", "sentence", "field", "start", "end")
+_KINDS = ("heading", "item", "sentence", "field", "line", "start", "end")
 _CHAR_BUCKETS = 1 << 18
 
 

@@ -267,11 +267,22 @@ def _trim_decor(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+def _heading_kind(block: str) -> str:
+    """`heading`, or `line` for a short bare line that names no section: with the markers gone
+    (`Child Care Subsidy Program`, `Strong SQL`), such a line is as often a list item as a heading."""
+    if block.endswith(":") or _is_caps(block):
+        return "heading"
+    words = block.upper().split()
+    return "heading" if len(words) <= 4 and _SECTION_WORDS.intersection(words) else "line"
+
+
 def _learned_kind(block: str, is_item: bool) -> str:
-    """The layout kind of a segment cut by the boundary model."""
+    """The layout kind of a segment cut by the boundary model. With no line of its own, a short
+    bare phrase is as likely a list item as a heading: only a colon or capitals make a heading."""
     if _is_field(block):
         return "field"
-    if _is_heading(block):
+    words = len(block.split())
+    if (block.endswith(":") and words <= 12) or (words <= 6 and _is_caps(block)):
         return "heading"
     return "item" if is_item or block[-1] not in ".!?" else "sentence"
 
@@ -300,7 +311,7 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
             segments.append((bs, be, "field"))
             continue
         if _is_heading(block):
-            segments.append((bs, be, "heading"))
+            segments.append((bs, be, _heading_kind(block)))
             continue
         m = _RUNIN_CAPS.match(block) or _run_in_field(block)
         if m:

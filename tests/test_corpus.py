@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from jobsections.readers import read_postings
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ["annotations/seeds.jsonl", "annotations/written.jsonl", "annotations/agreement/first.jsonl",
-         "annotations/agreement/second.jsonl"]  # fmt: skip
+         "annotations/agreement/second.jsonl", "annotations/agreement/v2-first.jsonl",
+         "annotations/agreement/v2-second.jsonl"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -27,3 +29,26 @@ def test_seeds_and_training_data_do_not_overlap() -> None:
     seeds = {r["text"] for r in load_annotations([ROOT / "annotations/seeds.jsonl"])}
     written = {r["text"] for r in load_annotations([ROOT / "annotations/written.jsonl"])}
     assert seeds and written and not seeds & written
+
+
+def _eight_grams(text: str) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in re.findall(r"\w+(?:['’]\w+)*", text)]
+    return {tuple(words[i : i + 8]) for i in range(len(words) - 7)}
+
+
+def test_no_written_posting_shares_an_eight_word_sequence_with_a_seed() -> None:
+    seeds: set[tuple[str, ...]] = set()
+    for row in load_annotations([ROOT / "annotations/seeds.jsonl"]):
+        seeds |= _eight_grams(row["text"])
+    shared = {
+        row["id"]: " ".join(sorted(_eight_grams(row["text"]) & seeds)[0])
+        for row in load_annotations([ROOT / "annotations/written.jsonl"])
+        if _eight_grams(row["text"]) & seeds
+    }
+    assert not shared, f"written postings sharing 8 words with a seed: {shared}"
+
+
+def test_eight_gram_check_finds_a_copied_sentence() -> None:
+    seed = load_annotations([ROOT / "annotations/seeds.jsonl"])[0]["text"]
+    copied = "Intro text here. " + " ".join(seed.split()[40:52])
+    assert _eight_grams(copied) & _eight_grams(seed)

@@ -217,7 +217,7 @@ def test_segments_are_sorted_disjoint_trimmed_and_cover_every_word(text: str) ->
     for s, e, kind in segments:
         assert last <= s < e <= len(text)
         assert text[s:e] == text[s:e].strip()
-        assert kind in ("heading", "item", "sentence", "field")
+        assert kind in ("heading", "line", "item", "sentence", "field")
         last = e
     assert uncovered_words(text, [{"start": s, "end": e} for s, e, _ in segments]) == []
 
@@ -255,3 +255,8 @@ def test_pipeline_with_segmenter_round_trips_through_disk(tmp_path: Path) -> Non
 def test_kinds_for_given_spans() -> None:
     text = "Benefits:\n• Pension\nYou will lead."
     assert kinds_for(text, [(0, 9), (12, 19), (20, 34)]) == ["heading", "item", "sentence"]
+
+
+def test_bare_short_lines_are_headings_only_when_they_name_a_section() -> None:
+    text = "Benefits\nChild Care Subsidy Program\nPaid time off\nWhat you will do:\nShip code."
+    assert [kind for _, _, kind in segment_text(text)] == ["heading", "line", "line", "heading", "sentence"]

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 EXAMPLES = """\
@@ -18,6 +18,25 @@ examples:
   jobsections evaluate annotations/seeds.jsonl --model my-model
   jobsections evaluate annotations/written.jsonl --cv 10
 """
+
+
+SEED_MAX = 2**32 - 1  # scikit-learn and datasets take seeds in [0, 2**32)
+
+
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high], so a bad value is a usage error, never a traceback."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {text!r}")
+        return value
+
+    return parse
 
 
 class _Errors:
@@ -107,7 +126,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
         datasets.disable_progress_bars()
         dataset = dataset.map(lambda row: {"text": flatten(row["text"])})
-    if args.cv:
+    if args.cv is not None:
         report = cross_validate(dataset, args.cv, seed=args.seed, progress=True)
         title = f"{args.cv}-fold cross-validation grouped by posting on {len(dataset)} postings"
     else:
@@ -164,7 +183,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         action="store_true",
         help="take the segments given in annotation JSONL input and only label them",
     )
-    p.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
+    p.add_argument("--batch-size", type=_whole_number(1), default=64, help="postings per classifier call (default 64)")
     p.set_defaults(func=_cmd_predict)
 
     t = sub.add_parser(
@@ -176,7 +195,12 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     )
     t.add_argument("annotations", nargs="+", metavar="ANNOTATIONS")
     t.add_argument("-o", "--output", required=True, help="model directory to write")
-    t.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same model")
+    t.add_argument(
+        "--seed",
+        type=_whole_number(0, SEED_MAX),
+        default=0,
+        help="random seed, 0 to 2**32-1 (default 0); the same seed gives the same model",
+    )
     t.add_argument("--eval", nargs="+", metavar="ANNOTATIONS", help="held-out annotations to score into the card")
     t.add_argument("--no-flatten", action="store_true", help="do not also learn each posting with line breaks removed")
     t.add_argument(
@@ -203,11 +227,16 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     e.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
     e.add_argument(
         "--cv",
-        type=int,
+        type=_whole_number(2),
         metavar="K",
         help="K-fold cross-validation grouped by posting instead: train on K-1 folds, score the rest",
     )
-    e.add_argument("--seed", type=int, default=0, help="seed of the fold split and training (default 0)")
+    e.add_argument(
+        "--seed",
+        type=_whole_number(0, SEED_MAX),
+        default=0,
+        help="seed of the fold split and training, 0 to 2**32-1 (default 0)",
+    )
     e.add_argument(
         "--flatten",
         action="store_true",

@@ -145,3 +145,38 @@ def test_evaluate_py_defaults_to_the_seeds() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     assert "on 5 postings" in out and "3. End to end, over characters" in out
+
+
+# ---------------------------------------------------------------- issue 13: numbers checked when parsed
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["predict", "p.txt", "--batch-size", "0"], "--batch-size"),
+        (["predict", "p.txt", "--batch-size", "-3"], "--batch-size"),
+        (["predict", "p.txt", "--batch-size", "many"], "--batch-size"),
+        (["train", "a.jsonl", "-o", "m", "--seed", "-1"], "--seed"),
+        (["train", "a.jsonl", "-o", "m", "--seed", "99999999999"], "--seed"),
+        (["evaluate", "a.jsonl", "--cv", "3", "--seed", "-1"], "--seed"),
+        (["evaluate", "a.jsonl", "--cv", "0"], "--cv"),
+        (["evaluate", "a.jsonl", "--cv", "1"], "--cv"),
+        (["evaluate", "a.jsonl", "--cv", "-2"], "--cv"),
+    ],
+)
+def test_bad_numbers_are_refused_when_parsed(args: list[str], option: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert f"argument {option}" in err and "Traceback" not in err
+
+
+def test_batch_size_0_leaves_an_existing_output_alone(tmp_path: Path) -> None:
+    posting = tmp_path / "p.txt"
+    posting.write_text("Benefits:\n* Pension", encoding="utf-8")
+    out = tmp_path / "existing.jsonl"
+    out.write_text("precious\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["predict", str(posting), "--batch-size", "0", "-o", str(out)])
+    assert out.read_text(encoding="utf-8") == "precious\n"

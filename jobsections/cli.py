@@ -50,6 +50,11 @@ class _Errors:
         print(f"jobsections: error: {error}", file=sys.stderr)
 
 
+def _count(n: int, noun: str) -> str:
+    """`1 posting`, `2 postings`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _progress(iterable: Any, total: int | None, desc: str) -> Any:
     from tqdm import tqdm
 
@@ -80,7 +85,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     fmt = format_for(args.output, args.format)
     n = write_records(_progress(records, len(postings), "predict"), args.output, fmt)
     if args.output not in (None, "-"):
-        print(f"jobsections: wrote {n} postings to {args.output} ({fmt})", file=sys.stderr)
+        print(f"jobsections: wrote {_count(n, 'posting')} to {args.output} ({fmt})", file=sys.stderr)
     return 1 if errors.count else 0
 
 
@@ -91,7 +96,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.train import train_model
 
     postings = postings_of(load_annotations(args.annotations))
-    print(f"jobsections: training on {len(postings)} postings ...", file=sys.stderr)
+    print(f"jobsections: training on {_count(len(postings), 'posting')} ...", file=sys.stderr)
     model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=args.smoothing)
     if args.eval:
         held_out = postings_of(load_annotations(args.eval))

@@ -189,3 +189,16 @@ def test_smoothing_help_matches_the_ablation(capsys: pytest.CaptureFixture) -> N
     out = " ".join(capsys.readouterr().out.split())
     assert "+0.2" not in out
     assert "--smoothing" in out and "slower" in out
+
+
+@pytest.mark.parametrize(("n", "word"), [(1, "1 posting "), (2, "2 postings ")])
+def test_wrote_n_postings_is_grammatical(
+    small_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, n: int, word: str
+) -> None:
+    inputs = []
+    for i in range(n):
+        inputs.append(tmp_path / f"p{i}.txt")
+        inputs[-1].write_text("Benefits:\n* Pension", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", *map(str, inputs), "-o", str(out), "--model", str(small_model_dir)]) == 0
+    assert f"wrote {word}to" in capsys.readouterr().err

@@ -256,10 +256,11 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
 
 def main(argv: Sequence[str] | None = None, default_annotations: Sequence[str] = ()) -> int:
     """Run the command line; user errors become one line on stderr and exit status 2."""
+    args = build_parser(default_annotations).parse_args(argv)
+    # Imported only now: --help and --version need none of spaCy, scikit-learn or datasets.
     from jobsections.model import ModelError
     from jobsections.readers import InputError
 
-    args = build_parser(default_annotations).parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.showwarning = lambda msg, *a, **k: print(f"jobsections: warning: {msg}", file=sys.stderr)

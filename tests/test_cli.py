@@ -202,3 +202,25 @@ def test_wrote_n_postings_is_grammatical(
     out = tmp_path / "out.jsonl"
     assert main(["predict", *map(str, inputs), "-o", str(out), "--model", str(small_model_dir)]) == 0
     assert f"wrote {word}to" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue 13: a quick start
+
+
+HEAVY = ("spacy", "sklearn", "datasets", "pyarrow", "scipy", "joblib", "thinc", "torch")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["predict", "--help"], ["train", "--help"]])
+def test_version_and_help_import_no_heavy_library(args: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from jobsections.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print('HEAVY', *sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().splitlines()[-1] == "HEAVY", "imported at start-up: " + result.stdout.decode()

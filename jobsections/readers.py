@@ -6,6 +6,7 @@ CLI can report it and carry on with the rest of a batch.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
@@ -45,11 +46,30 @@ class Posting:
 # ---------------------------------------------------------------- bytes → text
 
 
+# Byte-order marks, longest first: a UTF-32-LE BOM begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
 def decode(data: bytes, source: str) -> str:
-    """Decode bytes as UTF-8 (BOM dropped); fall back to Windows-1252 with a warning.
+    """Decode bytes as UTF-8 (BOM dropped), or as UTF-16/UTF-32 when they start with that BOM;
+    fall back to Windows-1252 with a warning.
 
     Binary data (NUL bytes, many control characters) is an `InputError`, never a guess.
     """
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as e:
+                raise InputError(
+                    f"{source}: starts with a {name} byte-order mark but is not valid {name} "
+                    f"({e.reason} at byte {e.start + len(bom)})"
+                ) from None
     if b"\x00" in data[:8192]:
         raise InputError(f"{source}: looks like a binary file (NUL bytes), not text")
     try:

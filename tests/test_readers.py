@@ -128,3 +128,23 @@ def test_locate_segments_finds_texts_across_line_breaks_in_order() -> None:
     assert [(s["start"], s["end"]) for s in segments] == [(0, 7), (10, 28), (31, 39)]
     with pytest.raises(InputError, match="not found"):
         locate_segments(text, [("other", "Salary")])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_with_a_bom_are_decoded(tmp_path: Path, encoding: str) -> None:
+    """Issue 13, item 9: a UTF-16 file with a BOM (Windows Notepad's "Unicode") was rejected as binary."""
+    text = "Benefits:\n• Pension – 5 %\n• Café"
+    data = text.encode(encoding)
+    if not encoding.endswith(("16", "32")):  # the -le/-be codecs write no BOM: add it
+        data = "\ufeff".encode(encoding) + data
+    path = tmp_path / "notepad.txt"
+    path.write_bytes(data)
+    [posting] = read_postings([path])
+    assert posting.text == text
+
+
+def test_utf16_that_does_not_decode_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.txt"
+    path.write_bytes(b"\xff\xfeA\x00\x00\xd8")  # a BOM, then a lone surrogate
+    with pytest.raises(InputError, match="UTF-16"):
+        read_postings([path])

@@ -68,7 +68,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from jobsections.writers import format_for, write_records
 
     errors = _Errors()
-    postings = list(iter_postings(args.inputs, errors))
+    postings = list(iter_postings(args.inputs, errors, args.input_format))
     if args.use_segments:
         missing = [p for p in postings if p.segments is None]
         for p in missing:
@@ -161,6 +161,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from jobsections import __version__
+    from jobsections.readers import INPUT_FORMATS  # a light module: no spaCy, scikit-learn or datasets
 
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate}")
@@ -175,6 +176,13 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "at all.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument(
+        "--input-format",
+        choices=INPUT_FORMATS,
+        default="auto",
+        help="how to read every input file and stdin (default auto: by suffix; stdin and unknown suffixes "
+        "are sniffed: Parquet, JSON Lines when the first non-blank line is a JSON object, HTML, else text)",
+    )
     p.add_argument("-o", "--output", help="output file (default: stdout)")
     p.add_argument(
         "--format",

@@ -1,5 +1,7 @@
 """Turn any input (files, folders, stdin, JSONL, Parquet, HTML) into `Posting`s.
 
+The format comes from a file's suffix, from `input_format`, or is sniffed (stdin, odd suffixes).
+
 Every decoding or format problem becomes an `InputError` with a one-line message here, so the
 CLI can report it and carry on with the rest of a batch.
 """
@@ -22,6 +24,14 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 PARQUET_SUFFIXES = {".parquet"}
 READABLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
+# `--input-format`: "auto" goes by the file's suffix, and sniffs stdin and unknown suffixes.
+INPUT_FORMATS = ("auto", "text", "html", "jsonl", "parquet")
+_SUFFIX_FORMATS = {
+    **dict.fromkeys(TEXT_SUFFIXES, "text"),
+    **dict.fromkeys(HTML_SUFFIXES, "html"),
+    **dict.fromkeys(JSONL_SUFFIXES, "jsonl"),
+    **dict.fromkeys(PARQUET_SUFFIXES, "parquet"),
+}
 
 
 class InputError(ValueError):
@@ -30,6 +40,10 @@ class InputError(ValueError):
 
 class DecodingWarning(UserWarning):
     """A file was not UTF-8 and was decoded as Windows-1252/Latin-1 instead."""
+
+
+class InputWarning(UserWarning):
+    """An input was read, but not quite as asked: its format was guessed, or files were skipped."""
 
 
 @dataclass
@@ -276,12 +290,14 @@ def read_jsonl(data: str, source: str, on_error: Callable[[InputError], None]) -
         raise InputError(f"{source}: empty file, no JSON lines")
 
 
-def read_parquet(path: Path, on_error: Callable[[InputError], None]) -> Iterator[Posting]:
-    """Postings from a Parquet file with at least a `text` column (and `id`, `segments`)."""
+def read_parquet(path: Path, on_error: Callable[[InputError], None], data: bytes | None = None) -> Iterator[Posting]:
+    """Postings from a Parquet file with at least a `text` column (and `id`, `segments`);
+    `data`, when given, holds the file's bytes (stdin)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(path if data is None else pa.BufferReader(data))
     except Exception as e:  # pyarrow raises several unrelated types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({e})") from None
     if "text" not in table.column_names:
@@ -293,46 +309,94 @@ def read_parquet(path: Path, on_error: Callable[[InputError], None]) -> Iterator
             on_error(e)
 
 
-def read_path(path: Path, on_error: Callable[[InputError], None]) -> Iterator[Posting]:
-    """Postings from one file, by its suffix."""
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def sniff_format(text: str) -> str:
+    """The format of a text whose name says nothing: JSON Lines when its first non-blank line is
+    a JSON object, HTML when it starts like a page or a fragment, else plain text."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if first.lstrip().startswith("{") and _is_json_object(first):
+        return "jsonl"
+    return "html" if looks_like_html(text) else "text"
+
+
+def _check_format(input_format: str) -> None:
+    if input_format not in INPUT_FORMATS:
+        raise ValueError(f"unknown input format {input_format!r} (one of {', '.join(INPUT_FORMATS)})")
+
+
+def _read_data(
+    data: bytes, fmt: str, source: str, pid: str, on_error: Callable[[InputError], None], warn_guess: bool = False
+) -> Iterator[Posting]:
+    """Postings from the bytes of one file or of stdin, in format `fmt` ("auto": sniffed, with a
+    warning when `warn_guess`)."""
+    guessed = fmt == "auto"
+    if fmt == "parquet" or (guessed and data.startswith(b"PAR1")):
+        fmt, text = "parquet", ""
+    else:
+        text = decode(data, source)
+        if guessed:
+            fmt = sniff_format(text)
+    if guessed and warn_guess:
+        warnings.warn(
+            f"{source}: unknown suffix {Path(source).suffix!r}, read as {fmt} (--input-format chooses)",
+            InputWarning,
+            stacklevel=2,
+        )
+    if fmt == "parquet":
+        yield from read_parquet(Path(source), on_error, data)
+    elif fmt == "jsonl":
+        yield from read_jsonl(text, source, on_error)
+    else:
+        yield _posting_from_text(text, pid, source, fmt == "html")
+
+
+def read_path(path: Path, on_error: Callable[[InputError], None], input_format: str = "auto") -> Iterator[Posting]:
+    """Postings from one file, by its suffix or as `input_format` says. A suffix that names no
+    format is sniffed (as stdin is), with a warning."""
+    _check_format(input_format)
+    fmt = input_format if input_format != "auto" else _SUFFIX_FORMATS.get(path.suffix.lower(), "auto")
+    if fmt == "parquet":
         yield from read_parquet(path, on_error)
         return
     try:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    text = decode(data, str(path))
-    if suffix in JSONL_SUFFIXES:
-        yield from read_jsonl(text, str(path), on_error)
-    else:
-        yield _posting_from_text(text, path.stem, str(path), suffix in HTML_SUFFIXES)
+    yield from _read_data(data, fmt, str(path), path.stem, on_error, warn_guess=True)
 
 
-def read_stdin(on_error: Callable[[InputError], None]) -> Iterator[Posting]:
-    """Postings from standard input: JSON Lines when it starts with `{`, else one text/HTML posting."""
-    text = decode(sys.stdin.buffer.read(), "<stdin>")
-    if text.lstrip().startswith("{"):
-        yield from read_jsonl(text, "<stdin>", on_error)
-    else:
-        yield _posting_from_text(text, "stdin", "<stdin>", looks_like_html(text))
+def read_stdin(on_error: Callable[[InputError], None], input_format: str = "auto") -> Iterator[Posting]:
+    """Postings from standard input, as `input_format` says; "auto" sniffs Parquet, JSON Lines
+    (a first non-blank line that is a JSON object), HTML, else one plain-text posting."""
+    _check_format(input_format)
+    yield from _read_data(sys.stdin.buffer.read(), input_format, "<stdin>", "stdin", on_error)
 
 
 def _raise(error: InputError) -> None:
     raise error
 
 
-def iter_postings(inputs: Iterable[str | Path], on_error: Callable[[InputError], None] = _raise) -> Iterator[Posting]:
+def iter_postings(
+    inputs: Iterable[str | Path], on_error: Callable[[InputError], None] = _raise, input_format: str = "auto"
+) -> Iterator[Posting]:
     """Read every input (file, folder searched recursively, or `-` for stdin) into `Posting`s.
 
     Problems are passed to `on_error` (by default raised), so a batch can report a bad posting
-    and go on with the others.
+    and go on with the others. `input_format` (one of `INPUT_FORMATS`) reads every file and stdin
+    in that format; "auto" goes by suffix and sniffs stdin. A folder's files are chosen by
+    suffix either way.
     """
+    _check_format(input_format)
     for item in inputs:
         try:
             if str(item) == "-":
-                yield from read_stdin(on_error)
+                yield from read_stdin(on_error, input_format)
                 continue
             path = Path(item)
             if path.is_dir():
@@ -347,17 +411,17 @@ def iter_postings(inputs: Iterable[str | Path], on_error: Callable[[InputError],
                     raise InputError(f"{path}: folder holds no readable postings")
                 for file in files:
                     try:
-                        yield from read_path(file, on_error)
+                        yield from read_path(file, on_error, input_format)
                     except InputError as e:
                         on_error(e)
             elif path.exists():
-                yield from read_path(path, on_error)
+                yield from read_path(path, on_error, input_format)
             else:
                 raise InputError(f"{path}: no such file or folder")
         except InputError as e:
             on_error(e)
 
 
-def read_postings(inputs: Iterable[str | Path]) -> list[Posting]:
+def read_postings(inputs: Iterable[str | Path], input_format: str = "auto") -> list[Posting]:
     """All postings of the inputs; the first problem raises `InputError`."""
-    return list(iter_postings(inputs))
+    return list(iter_postings(inputs, input_format=input_format))

@@ -224,3 +224,22 @@ def test_version_and_help_import_no_heavy_library(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().splitlines()[-1] == "HEAVY", "imported at start-up: " + result.stdout.decode()
+
+
+# ---------------------------------------------------------------- issue 13, item 7: input formats
+
+
+def test_predict_input_format_reads_stdin_as_asked(
+    small_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"id": "x", "text": "Drive."}')))
+    args = ["predict", "-", "--input-format", "text", "-o", str(out), "--model", str(small_model_dir)]
+    assert main(args) == 0
+    [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert (record["id"], record["text"]) == ("stdin", '{"id": "x", "text": "Drive."}')
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"{Company} is hiring a driver.")))
+    assert main(["predict", "-", "-o", str(out), "--model", str(small_model_dir)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["text"] == "{Company} is hiring a driver."

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from jobsections import readers
 from jobsections.readers import DecodingWarning, InputError, html_to_text, iter_postings, read_postings
 
 
@@ -148,3 +149,59 @@ def test_utf16_that_does_not_decode_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfeA\x00\x00\xd8")  # a BOM, then a lone surrogate
     with pytest.raises(InputError, match="UTF-16"):
         read_postings([path])
+
+
+# ---------------------------------------------------------------- issue 13, item 7: choosing the input format
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def test_stdin_text_starting_with_a_brace_is_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was parsed as JSON Lines and failed: JSONL now needs a first line that is a JSON object."""
+    _stdin(monkeypatch, b"{Company} is hiring.\nResponsibilities\n- Drive")
+    [posting] = read_postings(["-"])
+    assert (posting.id, posting.text) == ("stdin", "{Company} is hiring.\nResponsibilities\n- Drive")
+
+
+def test_stdin_jsonl_is_still_sniffed(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, b'\n{"id": "a", "text": "Drive."}\n{"id": "b", "text": "Cook."}\n')
+    assert [p.id for p in read_postings(["-"])] == ["a", "b"]
+
+
+def test_input_format_overrides_sniffing_and_suffixes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _stdin(monkeypatch, b'{"id": "a", "text": "Drive."}\n')
+    [posting] = read_postings(["-"], input_format="text")
+    assert posting.text == '{"id": "a", "text": "Drive."}\n'
+    page = tmp_path / "page.aspx"
+    page.write_text("<div><p>Nurse wanted.</p></div>", encoding="utf-8")
+    assert read_postings([page], input_format="html")[0].text == "Nurse wanted."
+    notes = tmp_path / "notes.txt"
+    notes.write_text('{"id": "n1", "text": "Chef."}\n', encoding="utf-8")
+    assert [p.id for p in read_postings([notes], input_format="jsonl")] == ["n1"]
+
+
+def test_stdin_parquet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["p1"], "text": ["Nurse wanted."]}), tmp_path / "b.parquet")
+    data = (tmp_path / "b.parquet").read_bytes()
+    _stdin(monkeypatch, data)
+    assert [p.id for p in read_postings(["-"])] == ["p1"]
+    _stdin(monkeypatch, data)
+    assert [p.id for p in read_postings(["-"], input_format="parquet")] == ["p1"]
+
+
+def test_odd_suffix_given_by_name_is_sniffed_with_a_warning(tmp_path: Path) -> None:
+    page = tmp_path / "posting.aspx"
+    page.write_text("<html><body><ul><li>Drive</li></ul></body></html>", encoding="utf-8")
+    with pytest.warns(readers.InputWarning, match="--input-format"):
+        [posting] = read_postings([page])
+    assert posting.text == "• Drive"
+
+
+def test_unknown_input_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="input format"):
+        read_postings(["-"], input_format="docx")

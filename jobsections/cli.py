@@ -169,7 +169,8 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     p = sub.add_parser(
         "predict",
         help="segment and label postings",
-        description="Segment and label postings. INPUT is a .txt/.md/.html file, a .jsonl file "
+        description="Segment and label postings. INPUT is a .txt file, a .md file (parsed as Markdown) "
+        "or an .html file (the offsets then refer to the text extracted), a .jsonl file "
         '(annotation format or {"id", "text"} lines), a .parquet file with a \'text\' column, a '
         "folder (read recursively) or - for stdin. A posting that cannot be read is reported and "
         "the others are still processed (exit status 1); the output file is written whole or not "

@@ -19,15 +19,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ""}
+TEXT_SUFFIXES = {".txt", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 PARQUET_SUFFIXES = {".parquet"}
-READABLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
+READABLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
 # `--input-format`: "auto" goes by the file's suffix, and sniffs stdin and unknown suffixes.
-INPUT_FORMATS = ("auto", "text", "html", "jsonl", "parquet")
+INPUT_FORMATS = ("auto", "text", "html", "markdown", "jsonl", "parquet")
 _SUFFIX_FORMATS = {
     **dict.fromkeys(TEXT_SUFFIXES, "text"),
+    **dict.fromkeys(MARKDOWN_SUFFIXES, "markdown"),
     **dict.fromkeys(HTML_SUFFIXES, "html"),
     **dict.fromkeys(JSONL_SUFFIXES, "jsonl"),
     **dict.fromkeys(PARQUET_SUFFIXES, "parquet"),
@@ -243,12 +245,49 @@ def looks_like_html(text: str) -> bool:
     )
 
 
+# ---------------------------------------------------------------- Markdown → text
+
+# Tags that Markdown passes through as HTML; any other `<word>` is text (`Pay: 50k <negotiable>`).
+_HTML_TAGS = (
+    _SKIP
+    | _PARAGRAPH
+    | _LINE
+    | _CELL
+    | set(
+        "a abbr b bdi bdo big br button center cite code col colgroup data del dfn em font i img input ins kbd "
+        "link map mark meta picture q rp rt ruby s samp select small source span strike strong sub sup textarea "
+        "time title tbody thead tfoot track tt u var video audio wbr menu legend caption".split()
+    )
+)
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """The text of a Markdown document as a reader sees it: emphasis, link syntax and heading
+    marks gone, blocks as lines (as `html_to_text` gives them, list items starting with `• `)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    tokens = md.parse(markdown)
+    for token in tokens:
+        for child in token.children or []:
+            m = _TAG_NAME.match(child.content) if child.type == "html_inline" else None
+            if m and m.group(1).lower() not in _HTML_TAGS:
+                child.type = "text"  # not HTML: rendered escaped, read back as written
+    return html_to_text(md.renderer.render(tokens, md.options, {}))
+
+
 # ---------------------------------------------------------------- files → postings
 
+_CONVERTERS = {"html": html_to_text, "markdown": markdown_to_text}
 
-def _posting_from_text(raw: str, pid: str, source: str, is_html: bool) -> Posting:
-    text = html_to_text(raw) if is_html else raw
-    meta = {"format": "html"} if is_html else {}
+
+def _posting_from_text(raw: str, pid: str, source: str, fmt: str = "text") -> Posting:
+    """A posting from the text of a file in `fmt` (text, html or markdown); for HTML and Markdown
+    the posting's text is the one extracted, which every offset refers to."""
+    convert = _CONVERTERS.get(fmt)
+    text = convert(raw) if convert else raw
+    meta = {"format": fmt} if convert else {}
     return Posting(id=pid, text=_require_text(text, source), source=source, meta=meta)
 
 
@@ -353,7 +392,7 @@ def _read_data(
     elif fmt == "jsonl":
         yield from read_jsonl(text, source, on_error)
     else:
-        yield _posting_from_text(text, pid, source, fmt == "html")
+        yield _posting_from_text(text, pid, source, fmt)
 
 
 def read_path(path: Path, on_error: Callable[[InputError], None], input_format: str = "auto") -> Iterator[Posting]:

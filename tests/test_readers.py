@@ -35,9 +35,10 @@ def test_files_folders_and_ids(tmp_path: Path) -> None:
     assert [(p.id, p.text) for p in postings] == [
         ("a", "Nurse wanted."),
         ("b", "Chef wanted."),
-        ("c", "## Driver\n- Drive"),
+        ("c", "Driver\n\n• Drive"),
     ]
     assert postings[1].meta == {"format": "html"}
+    assert postings[2].meta == {"format": "markdown"}
 
 
 def test_jsonl_with_annotation_and_plain_lines(tmp_path: Path) -> None:
@@ -205,3 +206,42 @@ def test_odd_suffix_given_by_name_is_sniffed_with_a_warning(tmp_path: Path) -> N
 def test_unknown_input_format_is_refused() -> None:
     with pytest.raises(ValueError, match="input format"):
         read_postings(["-"], input_format="docx")
+
+
+# ---------------------------------------------------------------- issue 13: Markdown
+
+
+MARKDOWN = (
+    "# Volunteer driver\n\n**Salary:** EUR 30k  \n**Location:** [Berlin](https://example.org/berlin)\n\n"
+    "## What you will do\n\n- Drive our *van*\n- Pay: 50k <negotiable>\n\nWrite to <jobs@example.org>.\n"
+)
+
+
+def test_markdown_is_read_as_markdown_with_offsets_into_the_text_returned(tmp_path: Path) -> None:
+    """`**Salary:** EUR` had become the segment `Salary:** EUR`, links kept their syntax and
+    `# Title` was an item: `.md` was read as plain text."""
+    from jobsections.segmenter import segment_text
+
+    path = tmp_path / "driver.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    [posting] = read_postings([path])
+    assert posting.text == (
+        "Volunteer driver\n\nSalary: EUR 30k\nLocation: Berlin\n\nWhat you will do\n\n"
+        "• Drive our van\n• Pay: 50k <negotiable>\n\nWrite to jobs@example.org."
+    )
+    assert posting.meta == {"format": "markdown"}
+    assert [(kind, posting.text[s:e]) for s, e, kind in segment_text(posting.text)][:4] == [
+        ("heading", "Volunteer driver"),
+        ("field", "Salary: EUR 30k"),
+        ("field", "Location: Berlin"),
+        ("heading", "What you will do"),
+    ]
+
+
+def test_markdown_on_stdin_and_markdown_read_as_text(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _stdin(monkeypatch, MARKDOWN.encode())
+    [posting] = read_postings(["-"], input_format="markdown")
+    assert posting.text.startswith("Volunteer driver\n\nSalary: EUR 30k")
+    path = tmp_path / "driver.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    assert read_postings([path], input_format="text")[0].text == MARKDOWN

@@ -171,8 +171,10 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="segment and label postings",
         description="Segment and label postings. INPUT is a .txt file, a .md file (parsed as Markdown) "
         "or an .html file (the offsets then refer to the text extracted), a .jsonl file "
-        '(annotation format or {"id", "text"} lines), a .parquet file with a \'text\' column, a '
-        "folder (read recursively) or - for stdin. A posting that cannot be read is reported and "
+        '(annotation format or {"id", "text"} lines), a .json file (one such object or a list), a .csv '
+        "or .parquet file with a 'text' column (and optionally 'id'), a folder (read recursively; files "
+        "it cannot read are named in a warning) or - for stdin. PDF and Word files are refused: convert "
+        "them to text first. A posting that cannot be read is reported and "
         "the others are still processed (exit status 1); the output file is written whole or not "
         "at all.",
     )

@@ -23,16 +23,33 @@ TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+JSON_SUFFIXES = {".json"}
+CSV_SUFFIXES = {".csv"}
 PARQUET_SUFFIXES = {".parquet"}
-READABLE_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | PARQUET_SUFFIXES
+READABLE_SUFFIXES = (
+    TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | JSON_SUFFIXES | CSV_SUFFIXES | PARQUET_SUFFIXES
+)
 # `--input-format`: "auto" goes by the file's suffix, and sniffs stdin and unknown suffixes.
-INPUT_FORMATS = ("auto", "text", "html", "markdown", "jsonl", "parquet")
+INPUT_FORMATS = ("auto", "text", "html", "markdown", "jsonl", "json", "csv", "parquet")
 _SUFFIX_FORMATS = {
     **dict.fromkeys(TEXT_SUFFIXES, "text"),
     **dict.fromkeys(MARKDOWN_SUFFIXES, "markdown"),
     **dict.fromkeys(HTML_SUFFIXES, "html"),
     **dict.fromkeys(JSONL_SUFFIXES, "jsonl"),
+    **dict.fromkeys(JSON_SUFFIXES, "json"),
+    **dict.fromkeys(CSV_SUFFIXES, "csv"),
     **dict.fromkeys(PARQUET_SUFFIXES, "parquet"),
+}
+_WORD_HINT = "save it as plain text (.txt) or HTML first, e.g. `pandoc {name} -t plain -o {stem}.txt`"
+# Documents that are not text: refused by name (with a way out), skipped with a note in a folder.
+REFUSED_SUFFIXES = {
+    ".pdf": "a PDF, not text: extract its text first, e.g. `pdftotext -layout {name} {stem}.txt`",
+    ".docx": "a Word document, not text: " + _WORD_HINT,
+    ".doc": "a Word document, not text: " + _WORD_HINT,
+    ".odt": "an OpenDocument text, not text: " + _WORD_HINT,
+    ".rtf": "an RTF document: " + _WORD_HINT,
+    ".xlsx": "a spreadsheet: save it as CSV with a 'text' column first",
+    ".xls": "a spreadsheet: save it as CSV with a 'text' column first",
 }
 
 
@@ -329,6 +346,50 @@ def read_jsonl(data: str, source: str, on_error: Callable[[InputError], None]) -
         raise InputError(f"{source}: empty file, no JSON lines")
 
 
+def read_json(data: str, source: str, on_error: Callable[[InputError], None]) -> Iterator[Posting]:
+    """Postings from a JSON document: one record (`{"id", "text"}`, or the annotation format) or a list of them."""
+    try:
+        document = json.loads(data)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{source}: malformed JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    if isinstance(document, dict):
+        yield _posting_from_record(document, source, Path(source).stem)
+        return
+    if not isinstance(document, list):
+        raise InputError(f"{source}: expected a JSON object or a list of objects, got {type(document).__name__}")
+    for i, record in enumerate(document):
+        try:
+            yield _posting_from_record(record, f"{source}[{i}]", f"{Path(source).stem}-{i}")
+        except InputError as e:
+            on_error(e)
+
+
+def read_csv(data: str, source: str, on_error: Callable[[InputError], None]) -> Iterator[Posting]:
+    """Postings from CSV with a header and a `text` column (and optionally `id`), as for Parquet.
+    The delimiter is the one of `,`, `;` and tab that the header uses most."""
+    import csv
+    import io
+
+    header = data.split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(data) + 1))  # a posting is often longer than the default 128 KB
+    try:
+        reader = csv.DictReader(io.StringIO(data, newline=""), delimiter=delimiter)
+        if "text" not in (reader.fieldnames or []):
+            raise InputError(f"{source}: no 'text' column (columns: {', '.join(reader.fieldnames or [])})")
+        for i, row in enumerate(reader):
+            record = {k: v for k, v in row.items() if k in ("id", "text", "source") and v not in (None, "")}
+            try:
+                yield _posting_from_record(record, f"{source}[row {i}]", f"{Path(source).stem}-{i}")
+            except InputError as e:
+                on_error(e)
+    except csv.Error as e:
+        raise InputError(f"{source}: malformed CSV ({e})") from None
+    finally:
+        csv.field_size_limit(limit)
+
+
 def read_parquet(path: Path, on_error: Callable[[InputError], None], data: bytes | None = None) -> Iterator[Posting]:
     """Postings from a Parquet file with at least a `text` column (and `id`, `segments`);
     `data`, when given, holds the file's bytes (stdin)."""
@@ -391,6 +452,10 @@ def _read_data(
         yield from read_parquet(Path(source), on_error, data)
     elif fmt == "jsonl":
         yield from read_jsonl(text, source, on_error)
+    elif fmt == "json":
+        yield from read_json(text, source, on_error)
+    elif fmt == "csv":
+        yield from read_csv(text, source, on_error)
     else:
         yield _posting_from_text(text, pid, source, fmt)
 
@@ -399,7 +464,10 @@ def read_path(path: Path, on_error: Callable[[InputError], None], input_format: 
     """Postings from one file, by its suffix or as `input_format` says. A suffix that names no
     format is sniffed (as stdin is), with a warning."""
     _check_format(input_format)
-    fmt = input_format if input_format != "auto" else _SUFFIX_FORMATS.get(path.suffix.lower(), "auto")
+    suffix = path.suffix.lower()
+    if input_format == "auto" and suffix in REFUSED_SUFFIXES:
+        raise InputError(f"{path}: {REFUSED_SUFFIXES[suffix].format(name=path.name, stem=path.stem)}")
+    fmt = input_format if input_format != "auto" else _SUFFIX_FORMATS.get(suffix, "auto")
     if fmt == "parquet":
         yield from read_parquet(path, on_error)
         return
@@ -415,6 +483,34 @@ def read_stdin(on_error: Callable[[InputError], None], input_format: str = "auto
     (a first non-blank line that is a JSON object), HTML, else one plain-text posting."""
     _check_format(input_format)
     yield from _read_data(sys.stdin.buffer.read(), input_format, "<stdin>", "stdin", on_error)
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files of a folder (searched recursively) that can be read as postings, in order.
+
+    Hidden files and folders are left out silently; every other file left out is named, with
+    the reason, in one `InputWarning`.
+    """
+    files, skipped = [], []
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(folder).parts):
+            continue
+        suffix = p.suffix.lower()
+        if suffix in READABLE_SUFFIXES:
+            files.append(p)
+        elif suffix in REFUSED_SUFFIXES:
+            skipped.append(f"{p.relative_to(folder)} ({REFUSED_SUFFIXES[suffix].split(':')[0]})")
+        else:
+            skipped.append(f"{p.relative_to(folder)} (unknown suffix {suffix or 'none'!r})")
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        warnings.warn(
+            f"{folder}: skipped {len(skipped)} file{'s' if len(skipped) > 1 else ''} it cannot read as postings: "
+            f"{shown} (name a file to read it or to see what to do)",
+            InputWarning,
+            stacklevel=3,
+        )
+    return files
 
 
 def _raise(error: InputError) -> None:
@@ -439,13 +535,7 @@ def iter_postings(
                 continue
             path = Path(item)
             if path.is_dir():
-                files = sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file()
-                    and p.suffix.lower() in READABLE_SUFFIXES
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
+                files = _folder_files(path)
                 if not files:
                     raise InputError(f"{path}: folder holds no readable postings")
                 for file in files:

@@ -31,7 +31,8 @@ def test_files_folders_and_ids(tmp_path: Path) -> None:
     (tmp_path / "sub" / "b.html").write_text("<p>Chef wanted.</p>", encoding="utf-8")
     (tmp_path / "sub" / "c.md").write_text("## Driver\n- Drive", encoding="utf-8")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
-    postings = read_postings([tmp_path])
+    with pytest.warns(readers.InputWarning, match="notes.pdf"):
+        postings = read_postings([tmp_path])
     assert [(p.id, p.text) for p in postings] == [
         ("a", "Nurse wanted."),
         ("b", "Chef wanted."),
@@ -245,3 +246,66 @@ def test_markdown_on_stdin_and_markdown_read_as_text(monkeypatch: pytest.MonkeyP
     path = tmp_path / "driver.md"
     path.write_text(MARKDOWN, encoding="utf-8")
     assert read_postings([path], input_format="text")[0].text == MARKDOWN
+
+
+# ---------------------------------------------------------------- issue 13: .csv, .json, .docx, .pdf, skipped files
+
+
+def test_csv_with_a_text_column(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.csv"
+    long_text = "Duties: " + "plan the budget, " * 10_000  # above the csv module's default field limit
+    path.write_text(
+        'id,title,text\nj1,Nurse,"Benefits:\n• Pension, 25 days"\n,Chef,Chef wanted.\nj3,Clerk,"' + long_text + '"\n',
+        encoding="utf-8",
+    )
+    postings = read_postings([path])
+    assert [(p.id, p.text) for p in postings[:2]] == [
+        ("j1", "Benefits:\n• Pension, 25 days"),
+        ("jobs-1", "Chef wanted."),
+    ]
+    assert postings[2].text == long_text
+    semicolons = tmp_path / "excel.csv"
+    semicolons.write_text('id;text\nx;"Nurse wanted; nights."\n', encoding="utf-8")
+    assert [(p.id, p.text) for p in read_postings([semicolons])] == [("x", "Nurse wanted; nights.")]
+    no_text = tmp_path / "bad.csv"
+    no_text.write_text("id,body\n1,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no 'text' column"):
+        read_postings([no_text])
+
+
+def test_json_array_or_object(tmp_path: Path) -> None:
+    many = tmp_path / "many.json"
+    many.write_text(json.dumps([{"id": "a", "text": "Nurse wanted."}, {"text": "Chef wanted."}]), encoding="utf-8")
+    assert [(p.id, p.text) for p in read_postings([many])] == [("a", "Nurse wanted."), ("many-1", "Chef wanted.")]
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"id": "b", "text": "Cook wanted."}), encoding="utf-8")
+    assert [p.id for p in read_postings([one])] == ["b"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"text": ', encoding="utf-8")
+    with pytest.raises(InputError, match="malformed JSON"):
+        read_postings([bad])
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"), [("cv.pdf", "pdftotext"), ("cv.docx", "plain text"), ("cv.doc", "plain text")]
+)
+def test_pdf_and_word_files_are_refused_with_a_hint(tmp_path: Path, name: str, hint: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"%PDF-1.4 Nurse wanted")
+    with pytest.raises(InputError, match=hint):
+        read_postings([path])
+
+
+def test_folder_says_what_it_skips_and_why(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Nurse wanted.", encoding="utf-8")
+    (tmp_path / "b.pdf").write_bytes(b"%PDF")
+    (tmp_path / "c.docx").write_bytes(b"PK")
+    (tmp_path / "INDEX.tsv").write_text("id\tslug\n", encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text("Not a posting.", encoding="utf-8")
+    with pytest.warns(readers.InputWarning) as caught:
+        postings = read_postings([tmp_path])
+    assert [p.id for p in postings] == ["a"]
+    [message] = [str(w.message) for w in caught]
+    assert "skipped 3 files" in message
+    assert "b.pdf (a PDF" in message and "c.docx (a Word document" in message and "INDEX.tsv (unknown suffix" in message
+    assert ".hidden" not in message

@@ -72,7 +72,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.use_segments:
         missing = [p for p in postings if p.segments is None]
         for p in missing:
-            errors(ValueError(f"{p.source}: --use-segments needs annotation JSONL; posting {p.id!r} has no segments"))
+            errors(
+                ValueError(
+                    f"{p.origin or p.source}: --use-segments needs annotation JSONL; posting {p.id!r} has no segments"
+                )
+            )
         postings = [p for p in postings if p.segments is not None]
     if not postings:
         print("jobsections: error: no posting could be read", file=sys.stderr)

@@ -74,6 +74,9 @@ class Posting:
     source: str = ""
     segments: list[dict[str, Any]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # Where this posting was read: the file, with its line or row for a batch (`ann.jsonl:3`).
+    # Errors cite it; `source` is what the record says of itself and may name another file.
+    origin: str = ""
 
 
 # ---------------------------------------------------------------- bytes → text
@@ -305,7 +308,7 @@ def _posting_from_text(raw: str, pid: str, source: str, fmt: str = "text") -> Po
     convert = _CONVERTERS.get(fmt)
     text = convert(raw) if convert else raw
     meta = {"format": fmt} if convert else {}
-    return Posting(id=pid, text=_require_text(text, source), source=source, meta=meta)
+    return Posting(id=pid, text=_require_text(text, source), source=source, meta=meta, origin=source)
 
 
 def _posting_from_record(record: Any, where: str, default_id: str) -> Posting:
@@ -323,7 +326,8 @@ def _posting_from_record(record: Any, where: str, default_id: str) -> Posting:
 
         check_segments(text, segments, where)
     meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
-    return Posting(id=pid, text=text, source=str(record.get("source", where)), segments=segments, meta=meta)
+    source = str(record.get("source", where))
+    return Posting(id=pid, text=text, source=source, segments=segments, meta=meta, origin=where)
 
 
 def read_jsonl(data: str, source: str, on_error: Callable[[InputError], None]) -> Iterator[Posting]:

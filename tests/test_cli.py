@@ -243,3 +243,12 @@ def test_predict_input_format_reads_stdin_as_asked(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"{Company} is hiring a driver.")))
     assert main(["predict", "-", "-o", str(out), "--model", str(small_model_dir)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["text"] == "{Company} is hiring a driver."
+
+
+def test_use_segments_error_cites_the_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Issue 13, item 10: the error named the record's `source`, not the file the user gave."""
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps({"id": "a", "source": "corpus/elsewhere.txt", "text": "Drive."}) + "\n")
+    assert main(["predict", str(path), "--use-segments"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:1: --use-segments needs" in err and "elsewhere" not in err

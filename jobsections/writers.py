@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -47,15 +48,26 @@ def readable(record: Record) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def _atomic(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file to write into, moved onto `path` once complete. As `cp` does, a symlink is written
+    through (the file it points to is replaced), a new file gets the mode the umask gives and an
+    existing one keeps its mode."""
     if path is None or path == "-":
         yield sys.stdout.buffer if binary else sys.stdout
         return
-    target = Path(path)
+    target = Path(os.path.realpath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
             yield f
         os.replace(tmp, target)

@@ -65,8 +65,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from jobsections.model import load_model
     from jobsections.predict import predict_records, relabel_records
     from jobsections.readers import iter_postings
-    from jobsections.writers import format_for, write_records
+    from jobsections.writers import check_output, format_for, write_records
 
+    check_output(args.output)
     errors = _Errors()
     postings = list(iter_postings(args.inputs, errors, args.input_format))
     if args.use_segments:

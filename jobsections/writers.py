@@ -12,7 +12,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,6 +48,18 @@ def readable(record: Record) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+class OutputError(OSError):
+    """The output cannot be written; the message names the output path the user gave."""
+
+
+def check_output(path: str | None) -> None:
+    """Raise `OutputError` now, before any work, for an output that cannot be a file."""
+    if path is None or path == "-":
+        return
+    if Path(path).is_dir():
+        raise OutputError(f"{path}: is a directory; give a file name for the output")
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -62,17 +74,25 @@ def _atomic(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
     if path is None or path == "-":
         yield sys.stdout.buffer if binary else sys.stdout
         return
+    check_output(path)
     target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
-            yield f
-        os.replace(tmp, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write there ({e.strerror})") from None
+    try:
+        try:
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
+                yield f
+            os.replace(tmp, target)
+        except OSError as e:  # named by the output path, never by the temporary file's name
+            raise OutputError(f"{path}: cannot write ({e.strerror or e})") from None
     except BaseException:
-        os.unlink(tmp)
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
 
 

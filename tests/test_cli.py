@@ -252,3 +252,13 @@ def test_use_segments_error_cites_the_file_and_line(tmp_path: Path, capsys: pyte
     assert main(["predict", str(path), "--use-segments"]) == 2
     err = capsys.readouterr().err
     assert f"{path}:1: --use-segments needs" in err and "elsewhere" not in err
+
+
+def test_output_directory_is_refused_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Issue 13, item 12. The model named does not exist: the output is checked first."""
+    posting = tmp_path / "p.txt"
+    posting.write_text("Nurse wanted.")
+    (tmp_path / "outdir").mkdir()
+    assert main(["predict", str(posting), "-o", str(tmp_path / "outdir"), "--model", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert "outdir: is a directory" in err and "Errno" not in err and "no model" not in err

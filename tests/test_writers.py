@@ -55,3 +55,27 @@ def test_a_symlink_is_written_through(tmp_path: Path, umask: None) -> None:
     assert real.read_text().startswith('{"id": "a"')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out.jsonl"]
     assert [p.name for p in real.parent.iterdir()] == ["real.jsonl"]
+
+
+def test_a_directory_as_output_is_a_clear_error(tmp_path: Path) -> None:
+    """Issue 13, item 12: `-o outdir` gave `[Errno 21] Is a directory: '/…/.outdir.pd6nkap8' -> 'outdir'`."""
+    from jobsections.writers import OutputError
+
+    (tmp_path / "outdir").mkdir()
+    with pytest.raises(OutputError) as caught:
+        write_records([RECORD], str(tmp_path / "outdir"), "jsonl")
+    assert str(caught.value) == f"{tmp_path / 'outdir'}: is a directory; give a file name for the output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outdir"]
+
+
+def test_a_write_error_names_the_output_not_the_temporary_file(tmp_path: Path) -> None:
+    from jobsections.writers import OutputError
+
+    def records() -> Iterator[dict]:
+        yield RECORD
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match=r"out\.jsonl: cannot write \(No space left on device\)") as caught:
+        write_records(records(), str(tmp_path / "out.jsonl"), "jsonl")
+    assert ".out.jsonl." not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 EXAMPLES = """\
@@ -270,9 +273,45 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program stands so that temporary files are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise _Terminated(signum)
+
+
+@contextmanager
+def _signals_as_exceptions() -> Iterator[None]:
+    """SIGTERM and SIGHUP unwind the stack as Ctrl-C does, in the main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), _on_signal) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def main(argv: Sequence[str] | None = None, default_annotations: Sequence[str] = ()) -> int:
     """Run the command line; user errors become one line on stderr and exit status 2."""
     args = build_parser(default_annotations).parse_args(argv)
+    try:
+        with _signals_as_exceptions():
+            return _run(args)
+    except _Terminated as e:
+        print(f"jobsections: terminated by {signal.Signals(e.signum).name}", file=sys.stderr)
+        return 128 + e.signum
+
+
+def _run(args: argparse.Namespace) -> int:
     # Imported only now: --help and --version need none of spaCy, scikit-learn or datasets.
     from jobsections.model import ModelError
     from jobsections.readers import InputError

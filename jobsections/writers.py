@@ -1,13 +1,16 @@
 """Write labelled postings: annotation-format JSONL, JSON grouped by label, readable text, Parquet.
 
 Output goes to a temporary file beside the target and is moved into place only when complete,
-so an interrupted run never leaves a half-written file.
+so an interrupted run never leaves a half-written file. The temporary file is removed on an
+error, Ctrl-C or SIGTERM (the CLI turns it into an exception); one left by a killed process
+is removed by the next run that writes to the same folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -60,6 +63,35 @@ def check_output(path: str | None) -> None:
         raise OutputError(f"{path}: is a directory; give a file name for the output")
 
 
+# Temporary outputs are `.NAME.RANDOM.PID.jobsections-tmp`, beside the output: the PID tells
+# a later run whether the writer is still alive (a run killed with SIGKILL cannot clean up).
+TEMP_SUFFIX = ".jobsections-tmp"
+_TEMP_NAME = re.compile(r"\..+\.\w+\.(\d+)" + re.escape(TEMP_SUFFIX))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, under another user
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove the temporary outputs that dead jobsections processes left in `folder`; return them."""
+    removed = []
+    with suppress(OSError):
+        for name in os.listdir(folder):
+            m = _TEMP_NAME.fullmatch(name)
+            if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+                with suppress(OSError):
+                    os.unlink(folder / name)
+                    removed.append(folder / name)
+    return removed
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -79,7 +111,8 @@ def _atomic(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        remove_stale_temp_files(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".{os.getpid()}{TEMP_SUFFIX}", dir=target.parent)
     except OSError as e:
         raise OutputError(f"{path}: cannot write there ({e.strerror})") from None
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -262,3 +263,57 @@ def test_output_directory_is_refused_before_any_work(tmp_path: Path, capsys: pyt
     assert main(["predict", str(posting), "-o", str(tmp_path / "outdir"), "--model", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err
     assert "outdir: is a directory" in err and "Errno" not in err and "no model" not in err
+
+
+# ---------------------------------------------------------------- issue 13, item 6: signals and temporary files
+
+
+def _start_long_predict(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """A predict run that takes several seconds, and the moment its temporary output exists."""
+    import time
+
+    text = json.loads((ROOT / "annotations" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()[1])["text"]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps({"id": f"p{i}", "text": text}) + "\n" for i in range(2000)))
+    out = tmp_path / "out" / "result.jsonl"
+    out.parent.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobsections.cli", "predict", str(batch), "-o", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.parent.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "predict ended before writing"
+        time.sleep(0.02)
+    return proc, out
+
+
+def test_sigterm_removes_the_temporary_output(tmp_path: Path) -> None:
+    """A SIGTERM (kill, a job scheduler, a container stop) left a 17 MB `.out.jsonl.xxxx` behind."""
+    import signal
+
+    proc, out = _start_long_predict(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert list(out.parent.iterdir()) == []
+    assert b"Traceback" not in err
+
+
+def test_a_killed_runs_temporary_file_is_removed_by_the_next_run(small_model_dir: Path, tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the next run writing to that folder removes what it left."""
+    import signal
+
+    proc, out = _start_long_predict(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=60)
+    [stale] = list(out.parent.iterdir())
+    assert proc.returncode == -signal.SIGKILL and stale.name.startswith(".result.jsonl.")
+    other_user = out.parent / f".result.jsonl.abcdefgh.{os.getpid()}.jobsections-tmp"  # a live process's
+    other_user.write_text("")
+    posting = tmp_path / "p.txt"
+    posting.write_text("Benefits:\n* Pension")
+    assert main(["predict", str(posting), "-o", str(out), "--model", str(small_model_dir)]) == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([other_user.name, "result.jsonl"])

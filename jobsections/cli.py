@@ -64,15 +64,35 @@ def _progress(iterable: Any, total: int | None, desc: str) -> Any:
     return tqdm(iterable, total=total, desc=desc, unit=" postings", disable=None, file=sys.stderr, leave=False)
 
 
+def _warn_duplicate_ids(postings: Sequence[Any]) -> None:
+    """Warn once about ids that several postings share (their records would be confused downstream)."""
+    first: dict[str, str] = {}
+    clashes = []
+    for p in postings:
+        where = p.origin or p.source
+        if p.id in first:
+            clashes.append(f"{p.id!r} ({first[p.id]} and {where})")
+        else:
+            first[p.id] = where
+    if clashes:
+        more = f", and {len(clashes) - 3} more" if len(clashes) > 3 else ""
+        noun = "id" if len(clashes) == 1 else "ids"
+        warnings.warn(
+            f"duplicate posting {noun} {', '.join(clashes[:3])}{more}; each posting is still labelled", stacklevel=2
+        )
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
     from jobsections.model import load_model
     from jobsections.predict import predict_records, relabel_records
     from jobsections.readers import iter_postings
     from jobsections.writers import check_output, format_for, write_records
 
-    check_output(args.output)
+    fmt = format_for(args.output, args.format)
+    check_output(args.output, fmt, args.inputs)
     errors = _Errors()
     postings = list(iter_postings(args.inputs, errors, args.input_format))
+    _warn_duplicate_ids(postings)
     if args.use_segments:
         missing = [p for p in postings if p.segments is None]
         for p in missing:
@@ -90,7 +110,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         records: Any = relabel_records(model, postings)
     else:
         records = predict_records(model, postings, args.batch_size)
-    fmt = format_for(args.output, args.format)
     n = write_records(_progress(records, len(postings), "predict"), args.output, fmt)
     if args.output not in (None, "-"):
         print(f"jobsections: wrote {_count(n, 'posting')} to {args.output} ({fmt})", file=sys.stderr)

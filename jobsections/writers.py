@@ -55,12 +55,33 @@ class OutputError(OSError):
     """The output cannot be written; the message names the output path the user gave."""
 
 
-def check_output(path: str | None) -> None:
-    """Raise `OutputError` now, before any work, for an output that cannot be a file."""
+def check_output(path: str | None, fmt: str | None = None, inputs: Iterable[str | Path] = ()) -> None:
+    """Raise `OutputError` now, before any work, for an output that cannot be written as asked:
+    a directory, Parquet (binary) to a terminal, or a file that is also one of the `inputs`
+    (given by name, or read from an input folder)."""
     if path is None or path == "-":
+        if fmt == "parquet" and sys.stdout.isatty():
+            raise OutputError("refusing to write Parquet (binary) to a terminal: give -o FILE.parquet or pipe it")
         return
-    if Path(path).is_dir():
+    out = Path(path)
+    if out.is_dir():
         raise OutputError(f"{path}: is a directory; give a file name for the output")
+    if not out.exists():
+        return
+    from jobsections.readers import READABLE_SUFFIXES
+
+    real = Path(os.path.realpath(out))
+    for item in inputs:
+        given = Path(item)
+        if str(item) == "-" or not given.exists():
+            continue
+        if given.is_dir():
+            inside = real.is_relative_to(os.path.realpath(given))
+            clash = inside and real.suffix.lower() in READABLE_SUFFIXES and not real.name.startswith(".")
+        else:
+            clash = os.path.samefile(given, out)
+        if clash:
+            raise OutputError(f"{path}: is also an input ({item}); write the output to another file")
 
 
 # Temporary outputs are `.NAME.RANDOM.PID.jobsections-tmp`, beside the output: the PID tells

@@ -317,3 +317,49 @@ def test_a_killed_runs_temporary_file_is_removed_by_the_next_run(small_model_dir
     posting.write_text("Benefits:\n* Pension")
     assert main(["predict", str(posting), "-o", str(out), "--model", str(small_model_dir)]) == 0
     assert sorted(p.name for p in out.parent.iterdir()) == sorted([other_user.name, "result.jsonl"])
+
+
+# ---------------------------------------------------------------- issue 13, item 15: outputs that destroy or garble
+
+
+def test_output_equal_to_an_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    posting = tmp_path / "posting.jsonl"
+    posting.write_text(json.dumps({"id": "a", "text": "Nurse wanted."}) + "\n")
+    alias = tmp_path / "alias.jsonl"
+    alias.symlink_to(posting)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "old.jsonl").write_text(json.dumps({"id": "b", "text": "Chef wanted."}) + "\n")
+    for inputs, output in [([posting], posting), ([posting], alias), ([folder], folder / "old.jsonl")]:
+        before = output.read_text()
+        assert main(["predict", *map(str, inputs), "-o", str(output), "--model", str(tmp_path / "none")]) == 2
+        assert "is also an input" in capsys.readouterr().err
+        assert output.read_text() == before
+
+
+def test_parquet_to_a_terminal_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    posting = tmp_path / "p.txt"
+    posting.write_text("Nurse wanted.")
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert main(["predict", str(posting), "--format", "parquet", "--model", str(tmp_path / "none")]) == 2
+    assert "Parquet" in capsys.readouterr().err and sys.stdout.getvalue() == ""
+
+
+def test_duplicate_ids_in_predict_input_are_warned_about(
+    small_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "nurse.txt").write_text("Benefits:\n* Pension")
+    out = tmp_path / "out.jsonl"
+    args = ["predict", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(out), "--model", str(small_model_dir)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "warning: duplicate posting id 'nurse'" in err and "a/nurse.txt" in err and "b/nurse.txt" in err
+    assert len(out.read_text().splitlines()) == 2

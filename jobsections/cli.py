@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -324,10 +325,25 @@ def main(argv: Sequence[str] | None = None, default_annotations: Sequence[str] =
     args = build_parser(default_annotations).parse_args(argv)
     try:
         with _signals_as_exceptions():
-            return _run(args)
+            code = _run(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return code
     except _Terminated as e:
         print(f"jobsections: terminated by {signal.Signals(e.signum).name}", file=sys.stderr)
         return 128 + e.signum
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        _discard_stdout()
+        return 128 + getattr(signal, "SIGPIPE", 13)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is no file (tests, embedding)
+        pass
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -340,6 +356,8 @@ def _run(args: argparse.Namespace) -> int:
         warnings.showwarning = lambda msg, *a, **k: print(f"jobsections: warning: {msg}", file=sys.stderr)
         try:
             return args.func(args)
+        except BrokenPipeError:
+            raise
         except (InputError, ModelError, OSError) as e:
             print(f"jobsections: error: {e}", file=sys.stderr)
             return 2

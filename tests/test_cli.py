@@ -363,3 +363,22 @@ def test_duplicate_ids_in_predict_input_are_warned_about(
     err = capsys.readouterr().err
     assert "warning: duplicate posting id 'nurse'" in err and "a/nurse.txt" in err and "b/nurse.txt" in err
     assert len(out.read_text().splitlines()) == 2
+
+
+def test_a_closed_pipe_ends_the_command_quietly() -> None:
+    """Issue 13, item 8: `predict … --format text | head -2` printed `error: [Errno 32] Broken pipe`, exit 2."""
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobsections.cli", "predict", "corpus/written", "--format", "text"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"=== ")
+    proc.stdout.close()  # as `head` does once it has its lines
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert proc.returncode == 128 + signal.SIGPIPE
+    assert "Broken pipe" not in err and "Traceback" not in err and "error" not in err

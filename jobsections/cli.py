@@ -122,12 +122,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
     from jobsections.train import train_model
+    from jobsections.writers import check_output_dir
 
+    # Every path is checked, and every file read, before the training starts.
+    check_output_dir(args.output)
     postings = postings_of(load_annotations(args.annotations))
+    held_out = postings_of(load_annotations(args.eval)) if args.eval else []
     print(f"jobsections: training on {_count(len(postings), 'posting')} ...", file=sys.stderr)
     model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=args.smoothing)
     if args.eval:
-        held_out = postings_of(load_annotations(args.eval))
         report = evaluate(model, held_out)
         model.card["metrics"] = {"data": [str(p) for p in args.eval], **_summary(report)}
     save_model(model, args.output)

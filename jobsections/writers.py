@@ -113,6 +113,22 @@ def remove_stale_temp_files(folder: Path) -> list[Path]:
     return removed
 
 
+def check_output_dir(path: str | Path) -> None:
+    """Raise `OutputError` now, before any work, unless `path` can become a directory to write
+    into (a model directory): it is one already, or its nearest existing ancestor is a writable
+    directory."""
+    given = Path(path)
+    if given.exists() and not given.is_dir():
+        raise OutputError(f"{path}: exists and is not a directory; name a directory to write into")
+    ancestor = given
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(f"{path}: cannot be created, {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: cannot write in {ancestor} (permission denied)")
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

@@ -382,3 +382,29 @@ def test_a_closed_pipe_ends_the_command_quietly() -> None:
     proc.wait(timeout=120)
     assert proc.returncode == 128 + signal.SIGPIPE
     assert "Broken pipe" not in err and "Traceback" not in err and "error" not in err
+
+
+# ---------------------------------------------------------------- issue 13, item 11: train checks its paths first
+
+
+@pytest.mark.parametrize("problem", ["missing eval", "output is a file", "output under a file", "bad eval"])
+def test_train_checks_every_path_before_training(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture, problem: str
+) -> None:
+    """A missing --eval file was reported after training (and the model discarded); -o naming a
+    file failed after training with a raw `[Errno 17]`."""
+    output, evals = tmp_path / "model", [str(small_corpus)]
+    if problem == "missing eval":
+        evals = [str(tmp_path / "held-out.jsonl")]
+    elif problem == "output is a file":
+        output.write_text("not a model")
+    elif problem == "output under a file":
+        (tmp_path / "file").write_text("")
+        output = tmp_path / "file" / "model"
+    else:
+        (tmp_path / "bad.jsonl").write_text('{"text": "x"}\n')
+        evals = [str(tmp_path / "bad.jsonl")]
+    assert main(["train", str(small_corpus), "-o", str(output), "--eval", *evals]) == 2
+    err = capsys.readouterr().err
+    assert "training on" not in err and "Errno" not in err
+    assert err.startswith("jobsections: error: ") and len(err.strip().splitlines()) == 1

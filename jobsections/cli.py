@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -83,6 +84,32 @@ def _warn_duplicate_ids(postings: Sequence[Any]) -> None:
         )
 
 
+@contextmanager
+def _ticking(desc: str, file: Any = None, interval: float = 0.5) -> Iterator[None]:
+    """A progress line with the elapsed time, refreshed while a step of unknown length runs
+    (scikit-learn's fit tells nothing); only on a terminal, as tqdm decides."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, bar_format="{desc}: {elapsed}", file=file or sys.stderr, disable=None, leave=False)
+    if bar.disable:
+        yield
+        return
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(interval):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ticker.join()
+        bar.close()
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
     from jobsections.model import load_model
     from jobsections.predict import predict_records, relabel_records
@@ -128,11 +155,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
     check_output_dir(args.output)
     postings = postings_of(load_annotations(args.annotations))
     held_out = postings_of(load_annotations(args.eval)) if args.eval else []
-    print(f"jobsections: training on {_count(len(postings), 'posting')} ...", file=sys.stderr)
-    model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=args.smoothing)
+    segments = sum(len(p.segments or []) for p in postings)
+    print(f"jobsections: training on {_count(len(postings), 'posting')} ({segments} segments) ...", file=sys.stderr)
+    started = time.perf_counter()
+    with _ticking("training"):
+        model = train_model(postings, seed=args.seed, flatten_copies=not args.no_flatten, smoothing=args.smoothing)
+    print(f"jobsections: trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if args.eval:
-        report = evaluate(model, held_out)
+        with _ticking("evaluating on --eval"):
+            report = evaluate(model, held_out)
         model.card["metrics"] = {"data": [str(p) for p in args.eval], **_summary(report)}
+        m = model.card["metrics"]
+        print(
+            f"jobsections: on --eval ({_count(len(held_out), 'posting')}): "
+            f"end to end accuracy {m['end_to_end_accuracy']:.3f}, macro-F1 {m['end_to_end_macro_f1']:.3f}; "
+            f"gold segments accuracy {m['classification_accuracy']:.3f}; segmentation F1 {m['segmentation_f1']:.3f}",
+            file=sys.stderr,
+        )
     save_model(model, args.output)
     print(f"jobsections: model written to {args.output}", file=sys.stderr)
     return 0

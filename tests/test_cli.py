@@ -408,3 +408,38 @@ def test_train_checks_every_path_before_training(
     err = capsys.readouterr().err
     assert "training on" not in err and "Errno" not in err
     assert err.startswith("jobsections: error: ") and len(err.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- issue 13: train shows progress and a summary
+
+
+def test_train_prints_its_stages_and_the_eval_summary(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["train", str(small_corpus), "-o", str(tmp_path / "m"), "--eval", str(small_corpus)]) == 0
+    err = capsys.readouterr().err
+    card = json.loads((tmp_path / "m" / "card.json").read_text())["metrics"]
+    assert "training on 12 postings (" in err and " segments)" in err and "trained in " in err
+    assert f"end to end accuracy {card['end_to_end_accuracy']:.3f}" in err
+    assert f"segmentation F1 {card['segmentation_f1']:.3f}" in err
+    assert err.rstrip().endswith(f"model written to {tmp_path / 'm'}")
+
+
+def test_the_training_progress_ticks_on_a_terminal() -> None:
+    import io
+    import time
+
+    from jobsections.cli import _ticking
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    with _ticking("fitting", file=screen, interval=0.02):
+        time.sleep(0.3)
+    assert "fitting" in screen.getvalue() and "00:00" in screen.getvalue()
+    quiet = io.StringIO()
+    with _ticking("fitting", file=quiet, interval=0.02):
+        time.sleep(0.05)
+    assert quiet.getvalue() == ""

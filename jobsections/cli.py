@@ -119,7 +119,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     fmt = format_for(args.output, args.format)
     check_output(args.output, fmt, args.inputs)
     errors = _Errors()
-    postings = list(iter_postings(args.inputs, errors, args.input_format))
+    postings = list(iter_postings(args.inputs, errors, args.input_format, args.max_chars))
     _warn_duplicate_ids(postings)
     if args.use_segments:
         missing = [p for p in postings if p.segments is None]
@@ -231,7 +231,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from jobsections import __version__
-    from jobsections.readers import INPUT_FORMATS  # a light module: no spaCy, scikit-learn or datasets
+    from jobsections.readers import INPUT_FORMATS, MAX_POSTING_CHARS  # a light module: no spaCy, sklearn, datasets
 
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate}")
@@ -268,6 +268,14 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "--use-segments",
         action="store_true",
         help="take the segments given in annotation JSONL input and only label them",
+    )
+    p.add_argument(
+        "--max-chars",
+        type=_whole_number(1),
+        default=MAX_POSTING_CHARS,
+        metavar="N",
+        help=f"refuse a posting longer than N characters (default {MAX_POSTING_CHARS:,}; one is rarely above "
+        "50,000; memory grows by about 110 MB per million characters); above 1,000,000 a warning",
     )
     p.add_argument("--batch-size", type=_whole_number(1), default=64, help="postings per classifier call (default 64)")
     p.set_defaults(func=_cmd_predict)

@@ -443,3 +443,15 @@ def test_the_training_progress_ticks_on_a_terminal() -> None:
     with _ticking("fitting", file=quiet, interval=0.02):
         time.sleep(0.05)
     assert quiet.getvalue() == ""
+
+
+def test_predict_refuses_a_huge_posting_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "dump.txt"
+    path.write_bytes(b"Nurse wanted. " * 1_500_000)  # 21 MB
+    assert main(["predict", str(path), "--model", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert "more than the limit of 5,000,000 for one posting" in err and "no model" not in err
+    small = tmp_path / "small.txt"
+    small.write_text("Nurse wanted. " * 10)
+    assert main(["predict", str(small), "--max-chars", "100", "--model", str(tmp_path / "none")]) == 2
+    assert "140 characters, more than the limit of 100" in capsys.readouterr().err

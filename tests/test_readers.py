@@ -309,3 +309,34 @@ def test_folder_says_what_it_skips_and_why(tmp_path: Path) -> None:
     assert "skipped 3 files" in message
     assert "b.pdf (a PDF" in message and "c.docx (a Word document" in message and "INDEX.tsv (unknown suffix" in message
     assert ".hidden" not in message
+
+
+# ---------------------------------------------------------------- issue 13: one huge posting
+
+
+def test_a_posting_above_the_warning_size_is_read_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("Duties: drive the van. " * 45_000, encoding="utf-8")  # 1,035,000 characters
+    with pytest.warns(readers.InputWarning, match="1.0 million characters"):
+        [posting] = read_postings([path])
+    assert len(posting.text) == 1_035_000
+
+
+def test_a_posting_above_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps({"id": "big", "text": "x " * 600}) + "\n" + json.dumps({"text": "Chef."}) + "\n")
+    errors: list[InputError] = []
+    postings = list(iter_postings([path], errors.append, max_chars=1000))
+    assert [p.text for p in postings] == ["Chef."]
+    [error] = errors
+    assert str(error).startswith(f"{path}:1: 1,200 characters, more than the limit of 1,000 for one posting")
+    assert "--max-chars" in str(error)
+
+
+def test_a_20_mb_text_file_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One 20 MB text file took 2.77 GB and 21.5 s; by its size alone it is more than the limit."""
+    path = tmp_path / "dump.txt"
+    path.write_bytes(b"Nurse wanted. " * 1_500_000)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    with pytest.raises(InputError, match="more than the limit of 5,000,000"):
+        read_postings([path])

@@ -111,8 +111,6 @@ def _ticking(desc: str, file: Any = None, interval: float = 0.5) -> Iterator[Non
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from jobsections.model import load_model
-    from jobsections.predict import predict_records, relabel_records
     from jobsections.readers import iter_postings
     from jobsections.writers import check_output, format_for, write_records
 
@@ -133,6 +131,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if not postings:
         print("jobsections: error: no posting could be read", file=sys.stderr)
         return 2
+    # Imported once the inputs are read: a mistake in them is reported without loading scikit-learn.
+    from jobsections.model import load_model
+    from jobsections.predict import predict_records, relabel_records
+
     model = load_model(args.model)
     if args.use_segments:
         records: Any = relabel_records(model, postings)
@@ -396,11 +398,16 @@ def _discard_stdout() -> None:
         pass
 
 
-def _run(args: argparse.Namespace) -> int:
-    # Imported only now: --help and --version need none of spaCy, scikit-learn or datasets.
-    from jobsections.model import ModelError
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that are a user's mistake (one line, exit 2). The model module (scikit-learn)
+    is not imported for this: if it was never imported, no `ModelError` can have been raised."""
     from jobsections.readers import InputError
 
+    model = sys.modules.get("jobsections.model")
+    return (InputError, OSError, *((model.ModelError,) if model is not None else ()))
+
+
+def _run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.showwarning = lambda msg, *a, **k: print(f"jobsections: warning: {msg}", file=sys.stderr)
@@ -408,7 +415,9 @@ def _run(args: argparse.Namespace) -> int:
             return args.func(args)
         except BrokenPipeError:
             raise
-        except (InputError, ModelError, OSError) as e:
+        except Exception as e:
+            if not isinstance(e, _user_errors()):
+                raise
             print(f"jobsections: error: {e}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:

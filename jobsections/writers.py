@@ -19,8 +19,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-from jobsections.annotations import LABELS
-
 FORMATS = ("jsonl", "json", "text", "parquet")
 Record = dict[str, Any]  # {"id", "source", "text", "segments": [{"start", "end", "label", "score", "kind"}]}
 
@@ -35,6 +33,8 @@ def format_for(path: str | None, requested: str | None) -> str:
 
 def grouped(record: Record) -> dict[str, Any]:
     """A posting's segment texts grouped by label, in reading order."""
+    from jobsections.annotations import LABELS  # here: importing it loads `datasets`
+
     sections: dict[str, list[str]] = {label: [] for label in LABELS}
     for seg in record["segments"]:
         sections[seg["label"]].append(record["text"][seg["start"] : seg["end"]])

@@ -455,3 +455,20 @@ def test_predict_refuses_a_huge_posting_with_a_clear_message(tmp_path: Path, cap
     small.write_text("Nurse wanted. " * 10)
     assert main(["predict", str(small), "--max-chars", "100", "--model", str(tmp_path / "none")]) == 2
     assert "140 characters, more than the limit of 100" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("problem", ["missing", "too long"])
+def test_a_bad_input_is_reported_without_loading_the_model_libraries(tmp_path: Path, problem: str) -> None:
+    path = tmp_path / "dump.txt"
+    if problem == "too long":
+        path.write_bytes(b"Nurse wanted. " * 1_500_000)
+    code = (
+        "import sys\n"
+        "from jobsections.cli import main\n"
+        f"assert main(['predict', {str(path)!r}]) == 2\n"
+        f"print('HEAVY', *sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().splitlines()[-1] == "HEAVY", "imported: " + result.stdout.decode()
+    assert b"jobsections: error: " in result.stderr

@@ -10,8 +10,10 @@ benefit, application or other.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from spacy.language import Language
+if TYPE_CHECKING:  # spaCy is imported when a pipeline is built, so `jobsections --version` starts fast
+    from spacy.language import Language
 
 __version__ = "0.1.0"
 

@@ -135,12 +135,13 @@ def load_annotations(paths: Iterable[str | Path]) -> datasets.Dataset:
     records = []
     seen: dict[str, str] = {}
     for posting in iter_postings(paths):
+        where = posting.origin or posting.source  # the file and line given, not the record's `source`
         if posting.segments is None:
-            raise InputError(f"{posting.source}: posting {posting.id!r} has no 'segments': not an annotation")
-        check_segments(posting.text, posting.segments, f"{posting.source} ({posting.id})", full_cover=True)
+            raise InputError(f"{where}: posting {posting.id!r} has no 'segments': not an annotation")
+        check_segments(posting.text, posting.segments, f"{where} ({posting.id})", full_cover=True)
         if posting.id in seen:
-            raise InputError(f"duplicate posting id {posting.id!r} in {seen[posting.id]} and {posting.source}")
-        seen[posting.id] = posting.source
+            raise InputError(f"{where}: duplicate posting id {posting.id!r}, first at {seen[posting.id]}")
+        seen[posting.id] = where
         records.append(
             {
                 "id": posting.id,

@@ -50,7 +50,8 @@ _SECTION_WORDS = frozenset(
     "BENEFITS OFFER PERKS SALARY REMUNERATION COMPENSATION PACKAGE TERMS CONDITIONS CONTRACT APPLY APPLICATION "
     "APPLICATIONS HOW SELECTION PROCEDURE PROCESS DEADLINE CONTACT ELIGIBILITY".split()
 )
-_DECOR = "*#|>_"
+_DECOR = "*#|>"  # `_` is no marker in FORMAT.md: it would leave a word uncovered
+_RULE = re.compile(r"[_=~]{3,}")
 _NEXT_FIELD = re.compile(r"[ \t\xa0]+(?=[A-Z][a-z]+(?: [a-z]+){0,2}[ \t\xa0]*:[ \t\xa0]*\S)")
 _FIELD = re.compile(r"([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[ \t\xa0]*(?=\S)")
 _RUNIN_CAPS = re.compile(r"((?:[A-Z][A-Z&'’/,()-]*[ \t\xa0]+){1,6}[A-Z][A-Z&'’/,()-]+:?)[ \t\xa0]+(?=[A-Z][a-z])")
@@ -181,6 +182,8 @@ def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool) -> bool:
     if nxt.marker or nxt.new_block or prev.learned:
         return False
     before, after = text[prev.start : prev.end], text[nxt.start : nxt.end]
+    if _RULE.fullmatch(before) or _RULE.fullmatch(after):  # a rule line `_____` stands alone
+        return False
     if before[-1] in ".!?:;" or _strong_heading(after) or _is_field(after):
         return False
     if _is_field(before) and len(before) < 60:
@@ -254,15 +257,59 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [s for s in spans if s[0] < s[1]]
 
 
+def _edge_run(text: str, start: int, end: int, at_end: bool) -> int:
+    """Length of the run of decoration characters at the start (or end) of `text[start:end]`."""
+    n = 0
+    if at_end:
+        while end - n > start and text[end - n - 1] in _DECOR:
+            n += 1
+    else:
+        while start + n < end and text[start + n] in _DECOR:
+            n += 1
+    return n
+
+
+def _is_decor_run(text: str, start: int, end: int, run: str, at_end: bool) -> bool:
+    """Whether `run`, at the start (or end) of `text[start:end]`, is a marker rather than part of a word.
+
+    A run standing apart (white space between it and the text: `## Title`, `cell |`) is a marker;
+    so is a table border `|`, and an emphasis `*`/`**` that the same run closes (or opens) further
+    on (`**Salary:** EUR`, `*Role*`). `C#`, `F#`, `<negotiable>`, `</script>`, `#Hybrid`, `>5 years`
+    and a required-field `Name*` keep their characters.
+    """
+    apart = text[end - len(run) - 1] in _WS if at_end else text[start + len(run)] in _WS
+    if apart or set(run) == {"|"}:
+        return True
+    if set(run) != {"*"}:
+        return False
+    # the closing (opening) run may lie beyond this piece, on the same line: `*Full-time · Permanent*`
+    if at_end:
+        rest = text[text.rfind("\n", 0, start) + 1 : end - len(run)]
+    else:
+        line_end = text.find("\n", end)
+        rest = text[start + len(run) : len(text) if line_end < 0 else line_end]
+    return run in rest
+
+
 def _trim_decor(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop decorative runs (`**`, `##`, `|`) at the edges, which FORMAT.md leaves outside."""
+    """Drop decorative runs (`**`, `##`, `|`) at the edges, which FORMAT.md leaves outside, where
+    they are markers; a block that is nothing but decoration is kept whole."""
     s, e = start, end
-    while s < e and text[s] in _DECOR:
-        s += 1
-    while e > s and text[e - 1] in _DECOR:
-        e -= 1
-    s, e = _strip(text, s, e)
-    if s >= e or (s != start and not text[start:s].strip(_WS + _DECOR) == ""):
+    opened = ""  # an emphasis run stripped at the start, which a run at the end may close
+    changed = True
+    while changed and s < e:
+        changed = False
+        n = _edge_run(text, s, e, at_end=False)
+        if 0 < n < e - s and _is_decor_run(text, s, e, text[s : s + n], at_end=False):
+            opened = text[s : s + n]
+            s, e = _strip(text, s + n, e)
+            changed = True
+        n = _edge_run(text, s, e, at_end=True)
+        run = text[e - n : e]
+        if 0 < n < e - s and (run == opened or _is_decor_run(text, s, e, run, at_end=True)):
+            s, e = _strip(text, s, e - n)
+            changed = True
+    if s >= e:
         return start, end
     return s, e
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,329 @@ def test_evaluate_py_defaults_to_the_seeds() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     assert "on 5 postings" in out and "3. End to end, over characters" in out
+
+
+# ---------------------------------------------------------------- issue 13: numbers checked when parsed
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["predict", "p.txt", "--batch-size", "0"], "--batch-size"),
+        (["predict", "p.txt", "--batch-size", "-3"], "--batch-size"),
+        (["predict", "p.txt", "--batch-size", "many"], "--batch-size"),
+        (["train", "a.jsonl", "-o", "m", "--seed", "-1"], "--seed"),
+        (["train", "a.jsonl", "-o", "m", "--seed", "99999999999"], "--seed"),
+        (["evaluate", "a.jsonl", "--cv", "3", "--seed", "-1"], "--seed"),
+        (["evaluate", "a.jsonl", "--cv", "0"], "--cv"),
+        (["evaluate", "a.jsonl", "--cv", "1"], "--cv"),
+        (["evaluate", "a.jsonl", "--cv", "-2"], "--cv"),
+    ],
+)
+def test_bad_numbers_are_refused_when_parsed(args: list[str], option: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert f"argument {option}" in err and "Traceback" not in err
+
+
+def test_batch_size_0_leaves_an_existing_output_alone(tmp_path: Path) -> None:
+    posting = tmp_path / "p.txt"
+    posting.write_text("Benefits:\n* Pension", encoding="utf-8")
+    out = tmp_path / "existing.jsonl"
+    out.write_text("precious\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["predict", str(posting), "--batch-size", "0", "-o", str(out)])
+    assert out.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_smoothing_help_matches_the_ablation(capsys: pytest.CaptureFixture) -> None:
+    """The README's ablation measured smoothing as slightly worse; the help said +0.2 points."""
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "+0.2" not in out
+    assert "--smoothing" in out and "slower" in out
+
+
+@pytest.mark.parametrize(("n", "word"), [(1, "1 posting "), (2, "2 postings ")])
+def test_wrote_n_postings_is_grammatical(
+    small_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, n: int, word: str
+) -> None:
+    inputs = []
+    for i in range(n):
+        inputs.append(tmp_path / f"p{i}.txt")
+        inputs[-1].write_text("Benefits:\n* Pension", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", *map(str, inputs), "-o", str(out), "--model", str(small_model_dir)]) == 0
+    assert f"wrote {word}to" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue 13: a quick start
+
+
+HEAVY = ("spacy", "sklearn", "datasets", "pyarrow", "scipy", "joblib", "thinc", "torch")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["predict", "--help"], ["train", "--help"]])
+def test_version_and_help_import_no_heavy_library(args: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from jobsections.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print('HEAVY', *sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().splitlines()[-1] == "HEAVY", "imported at start-up: " + result.stdout.decode()
+
+
+# ---------------------------------------------------------------- issue 13, item 7: input formats
+
+
+def test_predict_input_format_reads_stdin_as_asked(
+    small_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"id": "x", "text": "Drive."}')))
+    args = ["predict", "-", "--input-format", "text", "-o", str(out), "--model", str(small_model_dir)]
+    assert main(args) == 0
+    [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert (record["id"], record["text"]) == ("stdin", '{"id": "x", "text": "Drive."}')
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"{Company} is hiring a driver.")))
+    assert main(["predict", "-", "-o", str(out), "--model", str(small_model_dir)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["text"] == "{Company} is hiring a driver."
+
+
+def test_use_segments_error_cites_the_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Issue 13, item 10: the error named the record's `source`, not the file the user gave."""
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps({"id": "a", "source": "corpus/elsewhere.txt", "text": "Drive."}) + "\n")
+    assert main(["predict", str(path), "--use-segments"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:1: --use-segments needs" in err and "elsewhere" not in err
+
+
+def test_output_directory_is_refused_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Issue 13, item 12. The model named does not exist: the output is checked first."""
+    posting = tmp_path / "p.txt"
+    posting.write_text("Nurse wanted.")
+    (tmp_path / "outdir").mkdir()
+    assert main(["predict", str(posting), "-o", str(tmp_path / "outdir"), "--model", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert "outdir: is a directory" in err and "Errno" not in err and "no model" not in err
+
+
+# ---------------------------------------------------------------- issue 13, item 6: signals and temporary files
+
+
+def _start_long_predict(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """A predict run that takes several seconds, and the moment its temporary output exists."""
+    import time
+
+    text = json.loads((ROOT / "annotations" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()[1])["text"]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps({"id": f"p{i}", "text": text}) + "\n" for i in range(2000)))
+    out = tmp_path / "out" / "result.jsonl"
+    out.parent.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobsections.cli", "predict", str(batch), "-o", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.parent.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "predict ended before writing"
+        time.sleep(0.02)
+    return proc, out
+
+
+def test_sigterm_removes_the_temporary_output(tmp_path: Path) -> None:
+    """A SIGTERM (kill, a job scheduler, a container stop) left a 17 MB `.out.jsonl.xxxx` behind."""
+    import signal
+
+    proc, out = _start_long_predict(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert list(out.parent.iterdir()) == []
+    assert b"Traceback" not in err
+
+
+def test_a_killed_runs_temporary_file_is_removed_by_the_next_run(small_model_dir: Path, tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the next run writing to that folder removes what it left."""
+    import signal
+
+    proc, out = _start_long_predict(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=60)
+    [stale] = list(out.parent.iterdir())
+    assert proc.returncode == -signal.SIGKILL and stale.name.startswith(".result.jsonl.")
+    other_user = out.parent / f".result.jsonl.abcdefgh.{os.getpid()}.jobsections-tmp"  # a live process's
+    other_user.write_text("")
+    posting = tmp_path / "p.txt"
+    posting.write_text("Benefits:\n* Pension")
+    assert main(["predict", str(posting), "-o", str(out), "--model", str(small_model_dir)]) == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([other_user.name, "result.jsonl"])
+
+
+# ---------------------------------------------------------------- issue 13, item 15: outputs that destroy or garble
+
+
+def test_output_equal_to_an_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    posting = tmp_path / "posting.jsonl"
+    posting.write_text(json.dumps({"id": "a", "text": "Nurse wanted."}) + "\n")
+    alias = tmp_path / "alias.jsonl"
+    alias.symlink_to(posting)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "old.jsonl").write_text(json.dumps({"id": "b", "text": "Chef wanted."}) + "\n")
+    for inputs, output in [([posting], posting), ([posting], alias), ([folder], folder / "old.jsonl")]:
+        before = output.read_text()
+        assert main(["predict", *map(str, inputs), "-o", str(output), "--model", str(tmp_path / "none")]) == 2
+        assert "is also an input" in capsys.readouterr().err
+        assert output.read_text() == before
+
+
+def test_parquet_to_a_terminal_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    posting = tmp_path / "p.txt"
+    posting.write_text("Nurse wanted.")
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert main(["predict", str(posting), "--format", "parquet", "--model", str(tmp_path / "none")]) == 2
+    assert "Parquet" in capsys.readouterr().err and sys.stdout.getvalue() == ""
+
+
+def test_duplicate_ids_in_predict_input_are_warned_about(
+    small_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "nurse.txt").write_text("Benefits:\n* Pension")
+    out = tmp_path / "out.jsonl"
+    args = ["predict", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(out), "--model", str(small_model_dir)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "warning: duplicate posting id 'nurse'" in err and "a/nurse.txt" in err and "b/nurse.txt" in err
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_a_closed_pipe_ends_the_command_quietly() -> None:
+    """Issue 13, item 8: `predict … --format text | head -2` printed `error: [Errno 32] Broken pipe`, exit 2."""
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobsections.cli", "predict", "corpus/written", "--format", "text"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"=== ")
+    proc.stdout.close()  # as `head` does once it has its lines
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert proc.returncode == 128 + signal.SIGPIPE
+    assert "Broken pipe" not in err and "Traceback" not in err and "error" not in err
+
+
+# ---------------------------------------------------------------- issue 13, item 11: train checks its paths first
+
+
+@pytest.mark.parametrize("problem", ["missing eval", "output is a file", "output under a file", "bad eval"])
+def test_train_checks_every_path_before_training(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture, problem: str
+) -> None:
+    """A missing --eval file was reported after training (and the model discarded); -o naming a
+    file failed after training with a raw `[Errno 17]`."""
+    output, evals = tmp_path / "model", [str(small_corpus)]
+    if problem == "missing eval":
+        evals = [str(tmp_path / "held-out.jsonl")]
+    elif problem == "output is a file":
+        output.write_text("not a model")
+    elif problem == "output under a file":
+        (tmp_path / "file").write_text("")
+        output = tmp_path / "file" / "model"
+    else:
+        (tmp_path / "bad.jsonl").write_text('{"text": "x"}\n')
+        evals = [str(tmp_path / "bad.jsonl")]
+    assert main(["train", str(small_corpus), "-o", str(output), "--eval", *evals]) == 2
+    err = capsys.readouterr().err
+    assert "training on" not in err and "Errno" not in err
+    assert err.startswith("jobsections: error: ") and len(err.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- issue 13: train shows progress and a summary
+
+
+def test_train_prints_its_stages_and_the_eval_summary(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["train", str(small_corpus), "-o", str(tmp_path / "m"), "--eval", str(small_corpus)]) == 0
+    err = capsys.readouterr().err
+    card = json.loads((tmp_path / "m" / "card.json").read_text())["metrics"]
+    assert "training on 12 postings (" in err and " segments)" in err and "trained in " in err
+    assert f"end to end accuracy {card['end_to_end_accuracy']:.3f}" in err
+    assert f"segmentation F1 {card['segmentation_f1']:.3f}" in err
+    assert err.rstrip().endswith(f"model written to {tmp_path / 'm'}")
+
+
+def test_the_training_progress_ticks_on_a_terminal() -> None:
+    import io
+    import time
+
+    from jobsections.cli import _ticking
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    with _ticking("fitting", file=screen, interval=0.02):
+        time.sleep(0.3)
+    assert "fitting" in screen.getvalue() and "00:00" in screen.getvalue()
+    quiet = io.StringIO()
+    with _ticking("fitting", file=quiet, interval=0.02):
+        time.sleep(0.05)
+    assert quiet.getvalue() == ""
+
+
+def test_predict_refuses_a_huge_posting_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "dump.txt"
+    path.write_bytes(b"Nurse wanted. " * 1_500_000)  # 21 MB
+    assert main(["predict", str(path), "--model", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert "more than the limit of 5,000,000 for one posting" in err and "no model" not in err
+    small = tmp_path / "small.txt"
+    small.write_text("Nurse wanted. " * 10)
+    assert main(["predict", str(small), "--max-chars", "100", "--model", str(tmp_path / "none")]) == 2
+    assert "140 characters, more than the limit of 100" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("problem", ["missing", "too long"])
+def test_a_bad_input_is_reported_without_loading_the_model_libraries(tmp_path: Path, problem: str) -> None:
+    path = tmp_path / "dump.txt"
+    if problem == "too long":
+        path.write_bytes(b"Nurse wanted. " * 1_500_000)
+    code = (
+        "import sys\n"
+        "from jobsections.cli import main\n"
+        f"assert main(['predict', {str(path)!r}]) == 2\n"
+        f"print('HEAVY', *sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().splitlines()[-1] == "HEAVY", "imported: " + result.stdout.decode()
+    assert b"jobsections: error: " in result.stderr

@@ -57,6 +57,41 @@ def test_wrapped_item_continues_even_when_the_next_line_is_capitalised() -> None
     assert texts(text) == ["Collaborate with the Development\nTeam to explore online fundraising.", "Qualifications:"]
 
 
+@pytest.mark.parametrize(
+    ("text", "segment"),
+    [
+        ("Requirements\n- 3 years of experience with C#\n", "3 years of experience with C#"),
+        ("Skills\n- F#", "F#"),
+        ("Pay: 50k <negotiable>", "Pay: 50k <negotiable>"),
+        ("Never paste a </script>", "Never paste a </script>"),
+        ("From: HR <hr@example.org>", "From: HR <hr@example.org>"),
+        ("Contact details\n\nFirst Name*", "First Name*"),
+        ("Location\n\n#Hybrid", "#Hybrid"),
+        ("Experience\n\n>5 years in sales", ">5 years in sales"),
+        ("Kennelkit is an employer.\n\n_Just email us._", "_Just email us._"),
+    ],
+)
+def test_characters_that_belong_to_a_word_stay_in_the_segment(text: str, segment: str) -> None:
+    """Issue 13, item 1: edge decoration was stripped even where it was part of a word."""
+    assert segment in texts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "segment"),
+    [
+        ("**Benefits**\n\nA pension.", "Benefits"),
+        ("Summary ##\n\nWe hire.", "Summary"),
+        ("| Salary | EUR 50k |", "Salary | EUR 50k"),
+        ("|Salary|EUR 50k|", "Salary|EUR 50k"),
+        ("**Salary:** EUR 50k", "Salary:** EUR 50k"),
+        ("**Apply by:** rolling, from **September 14**", "Apply by:** rolling, from **September 14"),
+        ("*Role*\n\nWe hire.", "Role"),
+    ],
+)
+def test_markers_standing_apart_or_wrapping_are_stripped(text: str, segment: str) -> None:
+    assert segment in texts(text)
+
+
 # ---------------------------------------------------------------- lines, paragraphs, headings
 
 

@@ -98,6 +98,7 @@ p, li { overflow-wrap: anywhere; }
     + "".join(f".l-{label} {{ background-color: {colour}; }}\n" for label, colour in COLOURS.items())
     + """\
 .posting { margin-top: 2.25rem; }
+section, h2, h3 { scroll-margin-top: 3.5rem; }
 .toc { padding-left: 1.25rem; }
 table { border-collapse: collapse; background: #fff; font-size: .9em; margin: .4rem 0; max-width: 100%; }
 th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; overflow-wrap: anywhere; }

@@ -150,7 +150,7 @@ def legend() -> str:
         f'<mark class="seg low l-other" data-label="" data-legend="low"'
         f' title="confidence below {LOW_CONFIDENCE}">confidence &lt; {LOW_CONFIDENCE}</mark>'
     )
-    return f'<div class="legend" role="list" aria-label="labels"><b>labels</b> {items} {low}</div>'
+    return f'<div class="legend"><b>labels</b> {items} {low}</div>'
 
 
 def page(title: str, body: str) -> str:
@@ -292,8 +292,8 @@ def segment_details(model: Any, postings: Sequence[Any], predicted: Sequence[Seq
             start, end = seg["start"], seg["end"]
             prob = {label: 0.0 for label in LABELS}
             prob.update({c: round(float(x), 4) for c, x in zip(classes, probs[k])})
+            best = classes[int(probs[k].argmax())]  # as `label_rows` picks it, before rounding
             k += 1
-            best = max(prob, key=lambda label: prob[label])
             e2e = Counter(chars[i] for i in range(start, end) if not text[i].isspace())
             out.append(
                 {

@@ -18,10 +18,12 @@ EXAMPLES = """\
 examples:
   jobsections predict posting.txt                      segments with labels, as JSONL on stdout
   jobsections predict postings/ -o out.json --format json
+  jobsections predict postings/ -o page.html           one HTML page, segments coloured by label
   cat page.html | jobsections predict - --format text
   jobsections train annotations/written.jsonl -o my-model --seed 0
   jobsections evaluate annotations/seeds.jsonl --model my-model
   jobsections evaluate annotations/written.jsonl --cv 10
+  jobsections evaluate annotations/seeds.jsonl --html report.html
 """
 
 
@@ -212,12 +214,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         dataset = dataset.map(
             lambda row: dict(zip(("text", "segments"), apply_steps(row["text"], row["segments"], layout)))
         )
+    details = bool(args.html)
     if args.cv is not None:
-        report = cross_validate(dataset, args.cv, seed=args.seed, progress=True)
+        report = cross_validate(dataset, args.cv, seed=args.seed, progress=True, details=details)
         title = f"{args.cv}-fold cross-validation grouped by posting on {len(dataset)} postings"
     else:
         model = load_model(args.model)
-        report = evaluate(model, postings_of(dataset))
+        report = evaluate(model, postings_of(dataset), details=details)
         data = model.card.get("training_data", {})
         title = (
             f"model {args.model or 'shipped'} (trained on {data.get('postings', '?')} postings, "
@@ -226,6 +229,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     report["title"] = title + "".join(f", {LAYOUT_TITLES[step[0]].format(*step[1:])}" for step in layout)
     report["layout"] = [list(step) for step in layout]
     report["data"] = [str(p) for p in args.annotations]
+    if args.html:
+        from jobsections.report import evaluation_page, write_page
+
+        write_page(evaluation_page(report), args.html)
+        print(f"jobsections: wrote the report to {args.html}", file=sys.stderr)
     if args.json:
         print(json.dumps(report, indent=1))
     else:
@@ -291,9 +299,11 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     p.add_argument("-o", "--output", help="output file (default: stdout)")
     p.add_argument(
         "--format",
-        choices=["jsonl", "json", "text", "parquet"],
+        choices=["jsonl", "json", "text", "parquet", "html"],
         help="jsonl: annotation format with a score per segment (default); json: segment texts grouped "
-        "by label; text: readable; parquet. Default: from the output file's suffix, else jsonl",
+        "by label; text: readable; parquet; html: one self-contained page, each segment coloured by "
+        "label, confidence on hover, segments below 0.5 outlined, a summary per posting. Default: from "
+        "the output file's suffix, else jsonl",
     )
     p.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
     p.add_argument(
@@ -393,6 +403,13 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="hard-wrap lines longer than N (>= 10) characters at spaces",
     )
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
+    e.add_argument(
+        "--html",
+        metavar="REPORT.html",
+        help="also write the report as one self-contained HTML page: the three views with bars, the "
+        "confusion matrices as heat maps, and the 40 gold segments with the lowest probability of their "
+        "gold label, in context (adds their details, 'segments', to --json)",
+    )
     e.set_defaults(func=_cmd_evaluate)
     return parser
 

@@ -100,9 +100,16 @@ def _segmentation(gold: list[tuple[str, bool]], pred: list[tuple[str, bool]]) ->
     return {"per_label": per, **prf(gold, pred), "n": len(gold)}
 
 
-def evaluate(model: SectionModel, postings: Sequence[Posting]) -> dict[str, Any]:
-    """The three views for a trained model on gold postings."""
-    return score(postings, *_system_outputs(model, postings))
+def evaluate(model: SectionModel, postings: Sequence[Posting], details: bool = False) -> dict[str, Any]:
+    """The three views for a trained model on gold postings; `details` adds `"segments"`, every
+    gold segment with the model's probabilities (`jobsections.report.segment_details`)."""
+    outputs = _system_outputs(model, postings)
+    report = score(postings, *outputs)
+    if details:
+        from jobsections.report import segment_details
+
+        report["segments"] = segment_details(model, postings, outputs[0])
+    return report
 
 
 def _system_outputs(model: SectionModel, postings: Sequence[Posting]) -> tuple[list[Any], list[Any]]:
@@ -112,13 +119,18 @@ def _system_outputs(model: SectionModel, postings: Sequence[Posting]) -> tuple[l
     return predicted, relabelled
 
 
-def cross_validate(dataset: Any, k: int, seed: int = 0, progress: bool = False, **params: Any) -> dict[str, Any]:
+def cross_validate(
+    dataset: Any, k: int, seed: int = 0, progress: bool = False, details: bool = False, **params: Any
+) -> dict[str, Any]:
     """K-fold cross-validation grouped by posting: each posting is scored by a model that
     never saw it; the views are computed over all held-out postings together. `progress`
-    shows a bar on stderr (on a terminal)."""
+    shows a bar on stderr (on a terminal); `details` as in `evaluate`."""
     from tqdm import tqdm
 
+    from jobsections.report import segment_details
     from jobsections.train import train_model
+
+    segments: list[dict[str, Any]] = []
 
     gold: list[Posting] = []
     predicted: list[list[dict[str, Any]]] = []
@@ -130,8 +142,12 @@ def cross_validate(dataset: Any, k: int, seed: int = 0, progress: bool = False, 
         gold += test_postings
         predicted += outputs[0]
         relabelled += outputs[1]
+        if details:
+            segments += segment_details(model, test_postings, outputs[0])
     report = score(gold, predicted, relabelled)
     report["cv_folds"] = k
+    if details:
+        report["segments"] = segments
     return report
 
 

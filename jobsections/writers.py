@@ -1,4 +1,5 @@
-"""Write labelled postings: annotation-format JSONL, JSON grouped by label, readable text, Parquet.
+"""Write labelled postings: annotation-format JSONL, JSON grouped by label, readable text, Parquet,
+an HTML page (`jobsections.report`).
 
 Output goes to a temporary file beside the target and is moved into place only when complete,
 so an interrupted run never leaves a half-written file. The temporary file is removed on an
@@ -19,7 +20,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-FORMATS = ("jsonl", "json", "text", "parquet")
+FORMATS = ("jsonl", "json", "text", "parquet", "html")
 Record = dict[str, Any]  # {"id", "source", "text", "segments": [{"start", "end", "label", "score", "kind"}]}
 
 
@@ -28,7 +29,7 @@ def format_for(path: str | None, requested: str | None) -> str:
     if requested:
         return requested
     suffix = Path(path).suffix.lower().lstrip(".") if path and path != "-" else ""
-    return {"jsonl": "jsonl", "json": "json", "txt": "text", "parquet": "parquet"}.get(suffix, "jsonl")
+    return {"jsonl": "jsonl", "json": "json", "txt": "text", "parquet": "parquet", "html": "html"}.get(suffix, "jsonl")
 
 
 def grouped(record: Record) -> dict[str, Any]:
@@ -178,6 +179,13 @@ def write_records(records: Iterable[Record], path: str | None, fmt: str) -> int:
         rows = list(records)
         with _atomic(path, binary=True) as f:
             pq.write_table(pa.Table.from_pylist(rows), f)
+        return len(rows)
+    if fmt == "html":
+        from jobsections.report import predictions_page
+
+        rows = list(records)
+        with _atomic(path) as f:
+            f.write(predictions_page(rows))
         return len(rows)
     with _atomic(path) as f:
         if fmt == "json":

@@ -18,7 +18,7 @@ from jobsections.annotations import data_hash
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import Row, segment_rows
 from jobsections.model import SectionModel
-from jobsections.readers import Posting
+from jobsections.readers import InputError, Posting
 from jobsections.segmenter import kinds_for
 
 
@@ -57,12 +57,26 @@ def training_rows(postings: Sequence[Posting], flatten_copies: bool = True) -> t
     return rows, labels
 
 
+MIN_SEGMENTS_PER_LABEL = 3  # the calibration of the default learner splits each label three ways
+
+
+def _check_enough(counts: Counter[str]) -> None:
+    """Raise `InputError` for data that no classifier here can be fitted on (else scikit-learn's traceback)."""
+    if len(counts) < 2 or min(counts.values()) < MIN_SEGMENTS_PER_LABEL:
+        found = ", ".join(f"{label!r}: {n}" for label, n in sorted(counts.items()))
+        raise InputError(
+            f"too little data to train: segments per label {{{found}}} (flattened copies counted); a model needs "
+            f"at least two labels with {MIN_SEGMENTS_PER_LABEL} segments or more each"
+        )
+
+
 def train_model(postings: Sequence[Posting], seed: int = 0, flatten_copies: bool = True, **params: Any) -> SectionModel:
     """Fit a classifier on the postings' gold segments; the card records data and settings."""
     if not postings:
         raise ValueError("no annotated postings to train on")
     started = time.perf_counter()
     rows, labels = training_rows(postings, flatten_copies)
+    _check_enough(Counter(labels))
     classifier = SegmentClassifier(random_state=seed, **params).fit(rows, labels)
     card = {
         "training_data": {

@@ -290,3 +290,11 @@ def test_pipeline_with_segmenter_round_trips_through_disk(tmp_path: Path) -> Non
 def test_kinds_for_given_spans() -> None:
     text = "Benefits:\n• Pension\nYou will lead."
     assert kinds_for(text, [(0, 9), (12, 19), (20, 34)]) == ["heading", "item", "sentence"]
+
+
+@pytest.mark.parametrize("text", ["a.•", "a.• b", "1.•Item", "Duties\n1.•Plan"])
+def test_markers_glued_across_an_inline_bullet_leave_no_word_uncovered(text: str) -> None:
+    """Hypothesis found `a.•`: `a.` and `•` were each dropped as a marker, but together they are
+    one word that FORMAT.md knows as no marker."""
+    segments = [{"start": s, "end": e} for s, e, _ in segment_text(text)]
+    assert uncovered_words(text, segments) == []

@@ -160,7 +160,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     postings = postings_of(load_annotations(args.annotations))
     held_out = postings_of(load_annotations(args.eval)) if args.eval else []
     segments = sum(len(p.segments or []) for p in postings)
-    print(f"jobsections: training on {_count(len(postings), 'posting')} ({segments} segments) ...", file=sys.stderr)
+    print(
+        f"jobsections: training on {_count(len(postings), 'posting')} ({_count(segments, 'segment')}) ...",
+        file=sys.stderr,
+    )
     started = time.perf_counter()
     with _ticking("training"):
         model = train_model(

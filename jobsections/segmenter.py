@@ -138,6 +138,8 @@ def _units(text: str, boundaries: BoundaryModel | None = None) -> list[_Unit]:
                 m = _LEAD_MARKER.match(text, ps, pe) if ps < pe else None
             if not all(MARKER.match(word) for word in text[start:ps].split()):
                 ps = start  # glued markers such as `•1.` are no marker FORMAT.md knows: keep them
+            if ps == pe and not _whole_word_is_marker(text, start, pe):
+                ps = start  # `a.` cut from `a.•` by the inline bullet: together no marker, keep it
             marker = ps > start
             if ps == pe:  # a marker alone: the item's text follows on the next line
                 pending_marker = True
@@ -146,6 +148,15 @@ def _units(text: str, boundaries: BoundaryModel | None = None) -> list[_Unit]:
             pending_marker = False
             blank = False
     return units
+
+
+def _whole_word_is_marker(text: str, start: int, end: int) -> bool:
+    """Whether the white-space-delimited word(s) around `text[start:end]` are all list markers."""
+    while start > 0 and text[start - 1] not in _WS:
+        start -= 1
+    while end < len(text) and text[end] not in _WS:
+        end += 1
+    return all(MARKER.match(word) for word in text[start:end].split())
 
 
 def _is_field(text: str) -> bool:

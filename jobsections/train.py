@@ -19,7 +19,7 @@ from jobsections.boundary import BoundaryModel, training_lines
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import Row, segment_rows
 from jobsections.model import SectionModel
-from jobsections.readers import Posting
+from jobsections.readers import InputError, Posting
 from jobsections.segmenter import kinds_for
 from jobsections.variants import variant
 
@@ -58,6 +58,19 @@ def training_rows(
     return rows, labels
 
 
+MIN_SEGMENTS_PER_LABEL = 3  # the calibration of the default learner splits each label three ways
+
+
+def _check_enough(counts: Counter[str]) -> None:
+    """Raise `InputError` for data that no classifier here can be fitted on (else scikit-learn's traceback)."""
+    if len(counts) < 2 or min(counts.values()) < MIN_SEGMENTS_PER_LABEL:
+        found = ", ".join(f"{label!r}: {n}" for label, n in sorted(counts.items()))
+        raise InputError(
+            f"too little data to train: segments per label {{{found}}} ; a model needs "
+            f"at least two labels with {MIN_SEGMENTS_PER_LABEL} segments or more each"
+        )
+
+
 def train_boundary(
     postings: Sequence[Posting], copies: Sequence[str] = BOUNDARY_COPIES, **params: Any
 ) -> BoundaryModel:
@@ -85,6 +98,8 @@ def train_model(
         raise ValueError("no annotated postings to train on")
     say = progress or (lambda step: None)
     started = time.perf_counter()
+    label_counts = Counter(s["label"] for p in postings for s in p.segments or [])
+    _check_enough(label_counts)
     say("boundary model")
     boundaries = train_boundary(postings) if boundary else None
     say("classifier")
@@ -94,7 +109,7 @@ def train_model(
         "training_data": {
             "postings": len(postings),
             "segments": sum(len(p.segments or []) for p in postings),
-            "label_counts": dict(Counter(s["label"] for p in postings for s in p.segments or [])),
+            "label_counts": dict(label_counts),
             "hash": data_hash(postings),
             "source_folders": sorted({str(Path(p.source.split(":")[0]).parent) for p in postings}),
         },

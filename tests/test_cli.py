@@ -472,3 +472,14 @@ def test_a_bad_input_is_reported_without_loading_the_model_libraries(tmp_path: P
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().splitlines()[-1] == "HEAVY", "imported: " + result.stdout.decode()
     assert b"jobsections: error: " in result.stderr
+
+
+def test_train_on_too_little_data_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Found while checking issue 13: one annotated segment gave scikit-learn's traceback."""
+    path = tmp_path / "one.jsonl"
+    record = {"id": "a", "text": "Nurse wanted.", "segments": [{"start": 0, "end": 13, "label": "other"}]}
+    path.write_text(json.dumps(record) + "\n")
+    assert main(["train", str(path), "-o", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "too little data to train" in err and "'other'" in err
+    assert not (tmp_path / "m").exists()

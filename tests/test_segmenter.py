@@ -295,3 +295,11 @@ def test_kinds_for_given_spans() -> None:
 def test_bare_short_lines_are_headings_only_when_they_name_a_section() -> None:
     text = "Benefits\nChild Care Subsidy Program\nPaid time off\nWhat you will do:\nShip code."
     assert [kind for _, _, kind in segment_text(text)] == ["heading", "line", "line", "heading", "sentence"]
+
+
+@pytest.mark.parametrize("text", ["a.•", "a.• b", "1.•Item", "Duties\n1.•Plan"])
+def test_markers_glued_across_an_inline_bullet_leave_no_word_uncovered(text: str) -> None:
+    """Hypothesis found `a.•`: `a.` and `•` were each dropped as a marker, but together they are
+    one word that FORMAT.md knows as no marker."""
+    segments = [{"start": s, "end": e} for s, e, _ in segment_text(text)]
+    assert uncovered_words(text, segments) == []

@@ -335,13 +335,12 @@ def _heading_kind(block: str) -> str:
 
 
 def _learned_kind(block: str, is_item: bool) -> str:
-    """The layout kind of a segment cut by the boundary model. With no line of its own, a short
-    bare phrase is as likely a list item as a heading: only a colon or capitals make a heading."""
+    """The layout kind of a segment cut by the boundary model: as for a line of its own, except
+    that a short bare phrase naming no section is a `line` (a heading or an item run in)."""
     if _is_field(block):
         return "field"
-    words = len(block.split())
-    if (block.endswith(":") and words <= 12) or (words <= 6 and _is_caps(block)):
-        return "heading"
+    if _is_heading(block):
+        return _heading_kind(block)
     return "item" if is_item or block[-1] not in ".!?" else "sentence"
 
 

@@ -22,3 +22,4 @@ def test_batch_prediction_equals_the_spacy_pipeline(small_model) -> None:
     for posting, record, doc in zip(postings, batch, nlp.pipe(p.text for p in postings)):
         assert record["id"] == posting.id
         assert record["segments"] == doc_segments(doc)
+        assert record["layout"] == ("none" if posting.id == "flat" else "lines")

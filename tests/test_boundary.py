@@ -1,0 +1,97 @@
+"""The learned boundary model: candidates, training on annotated lines, state round trip, and its
+place in the segmenter (lines without layout only)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jobsections.boundary import BoundaryModel, Tokens, training_lines
+from jobsections.readers import Posting
+from jobsections.segmenter import is_flat, segment_text
+from jobsections.variants import variant
+
+ITEMS = [
+    "Map data flows from product feeds and business systems",
+    "Develop workflows for data science workloads",
+    "Deploy pipelines to production",
+    "Work with analysts on reporting",
+    "Build dashboards for the sales team",
+    "Review code written by peers",
+]
+QUALS = ["Experience with SQL and Python", "Strong communication skills", "Degree in statistics or a related field"]
+
+
+def _posting(i: int) -> Posting:
+    """A small annotated posting: a heading and items a line each, no markers (an ATS export)."""
+    lines = ["Responsibilities", *ITEMS[i % 3 :], "Requirements", *QUALS]
+    text = "\n".join(lines)
+    segments, pos = [], 0
+    for line in lines:
+        segments.append({"start": pos, "end": pos + len(line), "label": "other"})
+        pos += len(line) + 1
+    return Posting(f"p{i}", text, "", segments)
+
+
+@pytest.fixture(scope="module")
+def model() -> BoundaryModel:
+    flat = [variant(_posting(i), "flatten") for i in range(6)]
+    lines = [line for p in flat for line in training_lines(p.text, p.segments or [], 50)]
+    return BoundaryModel(min_line=50, min_count=1, C=5.0).fit(lines)
+
+
+def test_tokens_cut_glued_joins_with_offsets() -> None:
+    text = "  Data setsExperience with PowerPoint.\u00a0Apply:Now  "
+    toks = Tokens(text, 0, len(text))
+    assert toks.words == [text[a:b] for a, b in zip(toks.starts, toks.ends)]
+    assert toks.words == ["Data", "sets", "Experience", "with", "Power", "Point.", "Apply:", "Now"]
+    assert toks.glued.tolist() == [False, False, True, False, False, True, False, True]
+
+
+def test_training_lines_are_the_long_lines_with_their_gold_ends() -> None:
+    posting = variant(_posting(0), "flatten")
+    [(text, start, end, ends)] = training_lines(posting.text, posting.segments or [], 50)
+    assert (start, end) == (0, len(posting.text))
+    assert ends == {s["end"] for s in posting.segments or []}
+
+
+def test_fitted_model_cuts_items_run_together(model: BoundaryModel) -> None:
+    text = " ".join(["Responsibilities", *ITEMS, "Requirements", *QUALS])
+    pieces = [text[a:b] for a, b in model.cuts(text, 0, len(text))]
+    assert pieces == ["Responsibilities", *ITEMS, "Requirements", *QUALS]
+
+
+def test_forced_offsets_always_cut(model: BoundaryModel) -> None:
+    text = "Deploy pipelines to production and review code written by peers"
+    at = text.index("review")
+    assert (at, len(text)) in model.cuts(text, 0, len(text), forced=[at])
+
+
+def test_state_round_trip_gives_the_same_weights_and_cuts(model: BoundaryModel) -> None:
+    meta, arrays = model.to_state()
+    again = BoundaryModel.from_state(meta, arrays)
+    assert np.array_equal(again.coef_, model.coef_) and again.get_params() == model.get_params()
+    text = " ".join(ITEMS + QUALS)
+    assert again.cuts(text, 0, len(text)) == model.cuts(text, 0, len(text))
+
+
+def test_state_with_wrong_shape_is_refused(model: BoundaryModel) -> None:
+    meta, arrays = model.to_state()
+    with pytest.raises(ValueError, match="shape"):
+        BoundaryModel.from_state(meta, {"coef": arrays["coef"][:-1]})
+
+
+def test_segmenter_hands_the_model_only_lines_without_layout(model: BoundaryModel) -> None:
+    laid_out = _posting(0).text
+    assert not is_flat(laid_out)
+    assert segment_text(laid_out, model) == segment_text(laid_out)  # short lines: the rules decide
+    flat = " ".join(laid_out.split())
+    assert is_flat(flat)
+    spans = [flat[s:e] for s, e, _ in segment_text(flat, model)]
+    assert spans == laid_out.split("\n")
+
+
+def test_applies_by_line_length_and_layout() -> None:
+    m = BoundaryModel(min_line=200, layout_line=1000)
+    assert m.applies(201, flat=True) and not m.applies(200, flat=True)
+    assert not m.applies(999, flat=False) and m.applies(1001, flat=False)

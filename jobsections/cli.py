@@ -17,6 +17,7 @@ examples:
   jobsections train annotations/written.jsonl -o my-model --seed 0
   jobsections evaluate annotations/seeds.jsonl --model my-model
   jobsections evaluate annotations/written.jsonl --cv 10
+  jobsections convert --trust-pickle old-model new-model
 """
 
 
@@ -127,6 +128,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from jobsections.convert import convert
+
+    convert(args.old, args.new, trust_pickle=args.trust_pickle)
+    print(f"jobsections: model converted to {args.new}", file=sys.stderr)
+    return 0
+
+
 def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -139,7 +148,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     from jobsections import __version__
 
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate,convert}")
 
     p = sub.add_parser(
         "predict",
@@ -171,8 +180,8 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "train",
         help="train a model on annotation JSONL",
         description="Train a model on annotation JSONL files (FORMAT.md) and write a model "
-        "directory: model.joblib and card.json (labels, versions, data hash and size, settings, "
-        "metrics when --eval is given). A model file is code: share and load only trusted ones.",
+        "directory: arrays and JSON, no code (card.json: labels, versions, data hash and size, settings, "
+        "metrics when --eval is given; manifest.json: every file with its size and SHA-256).",
     )
     t.add_argument("annotations", nargs="+", metavar="ANNOTATIONS")
     t.add_argument("-o", "--output", required=True, help="model directory to write")
@@ -216,6 +225,19 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     )
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.set_defaults(func=_cmd_evaluate)
+
+    c = sub.add_parser(
+        "convert",
+        help="convert an old pickled model (model.joblib) to the current format",
+        description="Convert a model of format version 1 or 2 (a model.joblib pickle) into the current "
+        "format (arrays and JSON, loaded without running code). Reading the old file unpickles it, "
+        "which runs any code it holds: --trust-pickle is required, for models from a trusted source only. "
+        "NEW may be OLD (its model.joblib is then removed).",
+    )
+    c.add_argument("old", metavar="OLD", help="old model directory (or its model.joblib)")
+    c.add_argument("new", metavar="NEW", help="model directory to write")
+    c.add_argument("--trust-pickle", action="store_true", help="confirm that OLD is trusted: unpickling runs its code")
+    c.set_defaults(func=_cmd_convert)
     return parser
 
 

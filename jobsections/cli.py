@@ -44,6 +44,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from jobsections.readers import iter_postings
     from jobsections.writers import format_for, write_records
 
+    if args.chunk is not None or args.resume:
+        from jobsections.batch import predict_chunked
+
+        return predict_chunked(args)
     errors = _Errors()
     postings = list(iter_postings(args.inputs, errors))
     if args.use_segments:
@@ -174,6 +178,21 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="take the segments given in annotation JSONL input and only label them",
     )
     p.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
+    from jobsections.batch import chunk_size
+
+    p.add_argument(
+        "--chunk",
+        type=chunk_size,
+        metavar="N",
+        help="for one big .jsonl/.parquet INPUT: stream it and write every N input rows to a numbered part "
+        "file (jsonl, or parquet with --format parquet) in the directory -o OUT_DIR, each atomically, with "
+        "OUT_DIR/manifest.json",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the chunked run in -o OUT_DIR: parts already written and checked (size, SHA-256) are skipped",
+    )
     p.set_defaults(func=_cmd_predict)
 
     t = sub.add_parser(

@@ -140,6 +140,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_spark_predict(args: argparse.Namespace) -> int:
+    from jobsections.spark import cmd_spark_predict
+
+    return cmd_spark_predict(args)
+
+
 def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -152,7 +158,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     from jobsections import __version__
 
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate,convert}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate,convert,spark-predict}")
 
     p = sub.add_parser(
         "predict",
@@ -257,6 +263,22 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     c.add_argument("new", metavar="NEW", help="model directory to write")
     c.add_argument("--trust-pickle", action="store_true", help="confirm that OLD is trusted: unpickling runs its code")
     c.set_defaults(func=_cmd_convert)
+
+    sp = sub.add_parser(
+        "spark-predict",
+        help="segment and label Parquet postings with Spark, one output row per segment",
+        description="Read Parquet postings (a 'text' column, optional 'id') with Spark, segment and label them "
+        "on the executors (the model shipped to them), and write OUT_DIR as Parquet with one row per segment: "
+        "id, start, end, label, score, kind, text. Needs pyspark (pip install 'jobsections[spark]') and Java.",
+    )
+    sp.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet file(s) or folder(s)")
+    sp.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="directory to write (must not exist)")
+    sp.add_argument("--master", help="Spark master, e.g. local[2] (default: Spark's, as spark-submit sets it)")
+    sp.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
+    sp.add_argument("--text-col", default="text", help="column of the posting text (default text)")
+    sp.add_argument("--id-col", default="id", help="column of the posting id, if present (default id)")
+    sp.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
+    sp.set_defaults(func=_cmd_spark_predict)
     return parser
 
 

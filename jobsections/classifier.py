@@ -143,6 +143,68 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         """The most probable label of each row."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
+    # ---- state (see jobsections.state): data to save, never a pickle
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Parameters, the featuriser, the stage-one model and the optional stage two, as
+        JSON-able metadata and arrays."""
+        from jobsections.state import calibrated_to_state, linear_to_state, prefixed
+
+        check_is_fitted(self, "stage_one_")
+        features_meta, features_arrays = self.stage_one_.named_steps["features"].to_state()
+        learner = self.stage_one_.named_steps["model"]
+        to_state = calibrated_to_state if self.learner == "svm" else linear_to_state
+        model_meta, model_arrays = to_state(learner)
+        meta: dict[str, Any] = {
+            "params": self.get_params(),
+            "stage_one": {"features": features_meta, "model": model_meta},
+            "stage_two": None,
+        }
+        arrays = {
+            "classes_": self.classes_,
+            **prefixed("stage_one.features", features_arrays),
+            **prefixed("stage_one.model", model_arrays),
+        }
+        if self.stage_two_ is not None:
+            meta["stage_two"], two = linear_to_state(self.stage_two_)
+            arrays.update(prefixed("stage_two", two))
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> SegmentClassifier:
+        """Rebuild a fitted classifier from `to_state`'s output, checking every part."""
+        from jobsections.state import array, calibrated_from_state, get, linear_from_state, need, unprefixed
+
+        params = get(meta, "params", dict, "classifier")
+        need(set(params) == set(cls().get_params()), "classifier.params: unexpected parameter names")
+        learner = get(params, "learner", str, "classifier.params")
+        need(learner in ("svm", "sgd", "logreg"), f"classifier.params.learner: unknown learner {learner!r}")
+        for key in ("char", "context", "smoothing"):
+            get(params, key, bool, "classifier.params")
+        classifier = cls(**params)
+        classes = array(arrays, "classes_", "U", ndim=1)
+        need(len(classes) >= 2 and bool((classes[:-1] < classes[1:]).all()), "classifier: classes_ not sorted")
+        classifier.classes_ = classes
+        stage_one = get(meta, "stage_one", dict, "classifier")
+        features = SegmentFeaturizer.from_state(
+            get(stage_one, "features", dict, "stage_one"), unprefixed("stage_one.features", arrays)
+        )
+        need(
+            (features.char, features.context) == (classifier.char, classifier.context),
+            "classifier: the featuriser's settings differ from the classifier's",
+        )
+        from_state = calibrated_from_state if learner == "svm" else linear_from_state
+        model = from_state(get(stage_one, "model", dict, "stage_one"), unprefixed("stage_one.model", arrays))
+        need(list(model.classes_) == list(classes), "classifier: stage one's classes differ from classes_")
+        classifier.stage_one_ = Pipeline([("features", features), ("model", model)])
+        classifier.stage_two_ = None
+        if meta.get("stage_two") is not None:
+            two = linear_from_state(get(meta, "stage_two", dict, "classifier"), unprefixed("stage_two", arrays))
+            need(list(two.classes_) == list(classes), "classifier: stage two's classes differ from classes_")
+            need(two.n_features_in_ == 4 * len(classes) + 2, "classifier: stage two has the wrong input width")
+            classifier.stage_two_ = two
+        return classifier
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False

@@ -24,6 +24,7 @@ examples:
   jobsections evaluate annotations/seeds.jsonl --model my-model
   jobsections evaluate annotations/written.jsonl --cv 10
   jobsections evaluate annotations/seeds.jsonl --html report.html
+  jobsections convert --trust-pickle old-model new-model
 """
 
 
@@ -113,6 +114,11 @@ def _ticking(desc: str, file: Any = None, interval: float = 0.5) -> Iterator[Non
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    if args.chunk is not None or args.resume:
+        from jobsections.batch import predict_chunked
+
+        return predict_chunked(args)
+
     from jobsections.readers import iter_postings
     from jobsections.writers import check_output, format_for, write_records
 
@@ -264,6 +270,20 @@ def _layout_steps(args: argparse.Namespace) -> list[tuple[Any, ...]]:
     return steps
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from jobsections.convert import convert
+
+    convert(args.old, args.new, trust_pickle=args.trust_pickle)
+    print(f"jobsections: model converted to {args.new}", file=sys.stderr)
+    return 0
+
+
+def _cmd_spark_predict(args: argparse.Namespace) -> int:
+    from jobsections.spark import cmd_spark_predict
+
+    return cmd_spark_predict(args)
+
+
 def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -277,7 +297,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     from jobsections.readers import INPUT_FORMATS, MAX_POSTING_CHARS  # a light module: no spaCy, sklearn, datasets
 
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate,convert,spark-predict}")
 
     p = sub.add_parser(
         "predict",
@@ -323,14 +343,29 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "50,000; memory grows by about 110 MB per million characters); above 1,000,000 a warning",
     )
     p.add_argument("--batch-size", type=_whole_number(1), default=64, help="postings per classifier call (default 64)")
+    from jobsections.batch import chunk_size
+
+    p.add_argument(
+        "--chunk",
+        type=chunk_size,
+        metavar="N",
+        help="for one big .jsonl/.parquet INPUT: stream it and write every N input rows to a numbered part "
+        "file (jsonl, or parquet with --format parquet) in the directory -o OUT_DIR, each atomically, with "
+        "OUT_DIR/manifest.json",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the chunked run in -o OUT_DIR: parts already written and checked (size, SHA-256) are skipped",
+    )
     p.set_defaults(func=_cmd_predict)
 
     t = sub.add_parser(
         "train",
         help="train a model on annotation JSONL",
         description="Train a model on annotation JSONL files (FORMAT.md) and write a model "
-        "directory: model.joblib and card.json (labels, versions, data hash and size, settings, "
-        "metrics when --eval is given). A model file is code: share and load only trusted ones.",
+        "directory: arrays and JSON, no code (card.json: labels, versions, data hash and size, settings, "
+        "metrics when --eval is given; manifest.json: every file with its size and SHA-256).",
     )
     t.add_argument("annotations", nargs="+", metavar="ANNOTATIONS")
     t.add_argument("-o", "--output", required=True, help="model directory to write")
@@ -414,6 +449,35 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "gold label, in context (adds their details, 'segments', to --json)",
     )
     e.set_defaults(func=_cmd_evaluate)
+
+    c = sub.add_parser(
+        "convert",
+        help="convert an old pickled model (model.joblib) to the current format",
+        description="Convert a model of format version 1 or 2 (a model.joblib pickle) into the current "
+        "format (arrays and JSON, loaded without running code). Reading the old file unpickles it, "
+        "which runs any code it holds: --trust-pickle is required, for models from a trusted source only. "
+        "NEW may be OLD (its model.joblib is then removed).",
+    )
+    c.add_argument("old", metavar="OLD", help="old model directory (or its model.joblib)")
+    c.add_argument("new", metavar="NEW", help="model directory to write")
+    c.add_argument("--trust-pickle", action="store_true", help="confirm that OLD is trusted: unpickling runs its code")
+    c.set_defaults(func=_cmd_convert)
+
+    sp = sub.add_parser(
+        "spark-predict",
+        help="segment and label Parquet postings with Spark, one output row per segment",
+        description="Read Parquet postings (a 'text' column, optional 'id') with Spark, segment and label them "
+        "on the executors (the model shipped to them), and write OUT_DIR as Parquet with one row per segment: "
+        "id, start, end, label, score, kind, text. Needs pyspark (pip install 'jobsections[spark]') and Java.",
+    )
+    sp.add_argument("inputs", nargs="+", metavar="INPUT", help="Parquet file(s) or folder(s)")
+    sp.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="directory to write (must not exist)")
+    sp.add_argument("--master", help="Spark master, e.g. local[2] (default: Spark's, as spark-submit sets it)")
+    sp.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
+    sp.add_argument("--text-col", default="text", help="column of the posting text (default text)")
+    sp.add_argument("--id-col", default="id", help="column of the posting id, if present (default id)")
+    sp.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
+    sp.set_defaults(func=_cmd_spark_predict)
     return parser
 
 

@@ -255,3 +255,47 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             ]
         blocks.append(self._flags(X, texts))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    # ---- state (see jobsections.state): data to save, never a pickle
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Parameters and vocabulary as JSON-able metadata; pair codes and IDF weights as arrays."""
+        words = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        if [self.vocabulary_[w] for w in words] != list(range(len(words))):
+            raise ValueError("vocabulary ids are not 0..n-1")
+        meta = {"params": {**self.get_params(), "char_ngrams": list(self.char_ngrams)}, "vocabulary": words}
+        arrays = {"bigrams_": self.bigrams_, "word_idf_": self.word_idf_}
+        if self.char:
+            arrays["char_idf_"] = self.char_idf_
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> SegmentFeaturizer:
+        """Rebuild a fitted featuriser from `to_state`'s output, checking every part."""
+        from jobsections.state import array, get, need
+
+        params = get(meta, "params", dict, "features")
+        need(set(params) == set(cls().get_params()), "features.params: unexpected parameter names")
+        for key in ("char", "context"):
+            get(params, key, bool, "features.params")
+        for key in ("context_weight", "char_weight"):
+            value = get(params, key, (int, float), "features.params")
+            need(bool(abs(value) <= 1e6), f"features.params.{key}: not a finite weight")
+        ngrams = get(params, "char_ngrams", list, "features.params")
+        ok = len(ngrams) == 2 and all(type(n) is int for n in ngrams) and 1 <= ngrams[0] <= ngrams[1] <= 8
+        need(ok, "features.params.char_ngrams: expected [low, high] with 1 <= low <= high <= 8")
+        featurizer = cls(**{**params, "char_ngrams": tuple(ngrams)})
+        words = get(meta, "vocabulary", list, "features")
+        need(all(isinstance(w, str) for w in words), "features.vocabulary: expected strings")
+        featurizer.vocabulary_ = {w: i for i, w in enumerate(words)}
+        v = len(words)
+        need(len(featurizer.vocabulary_) == v, "features.vocabulary: repeated words")
+        bigrams = array(arrays, "bigrams_", np.int64, ndim=1)
+        need(bool((bigrams[:-1] < bigrams[1:]).all()), "features: bigrams_ not strictly increasing")
+        need(not len(bigrams) or (bigrams[0] >= 0 and bigrams[-1] < v * v), "features: bigrams_ out of range")
+        featurizer.bigrams_ = bigrams
+        featurizer.word_idf_ = array(arrays, "word_idf_", np.float64, shape=(v + len(bigrams),), finite=True)
+        featurizer.unigram_idf_ = featurizer.word_idf_[:v]
+        if featurizer.char:
+            featurizer.char_idf_ = array(arrays, "char_idf_", np.float32, shape=(_CHAR_BUCKETS,), finite=True)
+        return featurizer

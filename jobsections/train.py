@@ -18,7 +18,7 @@ from jobsections.annotations import data_hash
 from jobsections.boundary import BoundaryModel, training_lines
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import Row, segment_rows
-from jobsections.model import SectionModel
+from jobsections.model import BOUNDARY, SectionModel
 from jobsections.readers import InputError, Posting
 from jobsections.segmenter import kinds_for
 from jobsections.variants import variant
@@ -121,4 +121,4 @@ def train_model(
         },
         "training_seconds": round(time.perf_counter() - started, 1),
     }
-    return SectionModel(classifier, card, boundaries)
+    return SectionModel(classifier, card, {BOUNDARY: boundaries} if boundaries else {})

@@ -32,9 +32,13 @@ def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_model(small_corpus: Path) -> SectionModel:
-    postings = [Posting(r["id"], r["text"], r["source"], r["segments"]) for r in read_jsonl(small_corpus)]
-    return train_model(postings, seed=0)
+def small_postings(small_corpus: Path) -> list[Posting]:
+    return [Posting(r["id"], r["text"], r["source"], r["segments"]) for r in read_jsonl(small_corpus)]
+
+
+@pytest.fixture(scope="session")
+def small_model(small_postings: list[Posting]) -> SectionModel:
+    return train_model(small_postings, seed=0)
 
 
 @pytest.fixture(scope="session")

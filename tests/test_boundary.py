@@ -51,7 +51,7 @@ def test_tokens_cut_glued_joins_with_offsets() -> None:
 def test_training_lines_are_the_long_lines_with_their_gold_ends() -> None:
     posting = variant(_posting(0), "flatten")
     [(text, start, end, ends)] = training_lines(posting.text, posting.segments or [], 50)
-    assert (start, end) == (0, len(posting.text))
+    assert (text, start, end) == (posting.text, 0, len(posting.text))
     assert ends == {s["end"] for s in posting.segments or []}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -116,12 +117,35 @@ def test_user_errors_are_one_line_without_traceback(
     assert err.strip().splitlines()[-1].startswith("jobsections: error:")
 
 
-def test_corrupt_model_is_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "model.joblib").write_bytes(b"garbage")
+def test_corrupt_model_is_a_clear_error(small_model_dir: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(small_model_dir, model)
+    (model / "classifier.npz").write_bytes(b"garbage")
     posting = tmp_path / "p.txt"
     posting.write_text("Nurse wanted.")
-    result = run("predict", str(posting), "--model", str(tmp_path))
-    assert result.returncode == 2 and "corrupt" in result.stderr.decode() and b"Traceback" not in result.stderr
+    result = run("predict", str(posting), "--model", str(model))
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "classifier.npz: truncated" in err and "Traceback" not in err
+
+
+def test_an_old_pickle_model_is_refused_and_converted_on_request(small_model, tmp_path: Path) -> None:
+    import joblib
+
+    old = tmp_path / "old"
+    old.mkdir()
+    payload = {"format": "jobsections-model", "format_version": 2, "classifier": small_model.classifier, "card": {}}
+    joblib.dump(payload, old / "model.joblib")
+    posting = tmp_path / "p.txt"
+    posting.write_text("Benefits:\n* Pension")
+    result = run("predict", str(posting), "--model", str(old))
+    err = result.stderr.decode()
+    assert result.returncode == 2 and f"jobsections convert --trust-pickle {old} NEW_DIR" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    result = run("convert", str(old), str(tmp_path / "new"))
+    assert result.returncode == 2 and b"--trust-pickle" in result.stderr and not (tmp_path / "new").exists()
+    result = run("convert", "--trust-pickle", str(old), str(tmp_path / "new"))
+    assert result.returncode == 0, result.stderr
+    assert run("predict", str(posting), "--model", str(tmp_path / "new")).returncode == 0
 
 
 def test_batch_with_a_bad_posting_writes_the_rest_and_exits_1(small_model_dir: Path, tmp_path: Path) -> None:
@@ -136,7 +160,7 @@ def test_batch_with_a_bad_posting_writes_the_rest_and_exits_1(small_model_dir: P
 
 
 def test_help_explains_each_command() -> None:
-    for command in ("predict", "train", "evaluate"):
+    for command in ("predict", "train", "evaluate", "convert"):
         result = run(command, "--help")
         assert result.returncode == 0 and b"usage: jobsections " + command.encode() in result.stdout
 

@@ -4,7 +4,7 @@
 The card gets, under `results`: the model on the seeds and on the dev set, whole and by source,
 as written, with white space collapsed and with markers stripped too (measured here, see
 `measure.py`), and the 10-fold cross-validation and learning curve read from `training/results/`
-(written by `jobsections evaluate ... --cv 10 --json` and `training/learning_curve.py`). The
+(written by `jobsections evaluate ... --cv 5 --json` and `training/learning_curve.py`). The
 same table goes to `training/results/headline.md`. The model itself is not changed.
 
 Usage: python training/record_results.py [--model model]
@@ -48,7 +48,7 @@ def main() -> None:
     model = load_model(args.model)
     results = Path(args.results)
     measured = measure(model, test_sets(), layouts=("", "flatten", "strip-flatten"))
-    cv = json.loads((results / "cv10.json").read_text(encoding="utf-8"))
+    cv = json.loads((results / "cv.json").read_text(encoding="utf-8"))
     model.card["results"] = {
         "date": datetime.date.today().isoformat(),
         "commit": commit(),

@@ -19,6 +19,9 @@ examples:
   jobsections train annotations/written.jsonl -o my-model --seed 0
   jobsections evaluate annotations/seeds.jsonl --model my-model
   jobsections evaluate annotations/written.jsonl --cv 10
+  jobsections annotate postings/ -o ls/tasks.json --limit 20     Label Studio tasks + ls/labels.xml
+  jobsections import export.json -o mine.jsonl                     Label Studio / Prodigy → annotations
+  jobsections train --base model/ mine.jsonl -o my-model           the shipped corpus plus your postings
 """
 
 
@@ -68,25 +71,39 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from jobsections.adapt import prepare_training, repeated, write_training_data
     from jobsections.annotations import load_annotations, postings_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
     from jobsections.train import CLASSIFIER_COPIES, train_model
 
-    postings = postings_of(load_annotations(args.annotations))
+    if not args.annotations and not args.base:
+        raise InputError("give annotation files to train on (or --base DIR to retrain a model on its own data)")
+    mine = postings_of(load_annotations(args.annotations)) if args.annotations else []
+    postings, adaptation = prepare_training(mine, args.base, args.weight)
+    if adaptation:
+        print(
+            f"jobsections: {adaptation['base_postings_kept']} postings of {args.base} and {len(mine)} of yours "
+            f"(weight {adaptation['weight']})",
+            file=sys.stderr,
+        )
     print(f"jobsections: training on {len(postings)} postings ...", file=sys.stderr)
     model = train_model(
-        postings,
+        repeated(postings),
         seed=args.seed,
         copies=() if args.no_copies else CLASSIFIER_COPIES,
         boundary=not args.no_boundary,
         smoothing=args.smoothing,
     )
+    if adaptation:
+        model.card["adaptation"] = adaptation
     if args.eval:
         held_out = postings_of(load_annotations(args.eval))
         report = evaluate(model, held_out)
         model.card["metrics"] = {"data": [str(p) for p in args.eval], **_summary(report)}
     save_model(model, args.output)
+    if not args.no_training_data:
+        write_training_data(postings, args.output)
     print(f"jobsections: model written to {args.output}", file=sys.stderr)
     return 0
 
@@ -139,6 +156,52 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from jobsections.labelstudio import make_tasks, model_version, write_tasks
+    from jobsections.model import load_model
+    from jobsections.predict import predict_records
+    from jobsections.readers import iter_postings
+
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit {args.limit}: give at least 1")
+    errors = _Errors()
+    postings = list(iter_postings(args.inputs, errors))
+    if not postings:
+        print("jobsections: error: no posting could be read", file=sys.stderr)
+        return 2
+    model = load_model(args.model)
+    records = list(_progress(predict_records(model, postings), len(postings), "annotate"))
+    tasks = make_tasks(records, model_version(model.card), args.limit)
+    path, config = write_tasks(tasks, args.output)
+    print(
+        f"jobsections: wrote {len(tasks)} Label Studio tasks to {path}, most uncertain first "
+        f"(lowest segment probability {tasks[0]['predictions'][0]['score']:.2f}), and the labelling config "
+        f"to {config}",
+        file=sys.stderr,
+    )
+    return 1 if errors.count else 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from jobsections.labelstudio import import_exports, write_annotations
+
+    errors = _Errors()
+    postings, stats = import_exports(args.exports, errors)
+    for note in stats.skipped:
+        print(f"jobsections: skipped {note}", file=sys.stderr)
+    if postings:
+        write_annotations(postings, args.output)
+    print(
+        f"jobsections: {len(postings)} annotated postings written to {args.output} from {stats.tasks} tasks "
+        f"({len(stats.skipped)} without an annotation, {errors.count} bad, {stats.reanchored} regions re-anchored, "
+        f"{len(stats.replaced)} older annotations replaced)"
+        if postings
+        else f"jobsections: no annotated posting in {stats.tasks} tasks; nothing written",
+        file=sys.stderr,
+    )
+    return 1 if errors.count or not postings else 0
+
+
 LAYOUT_TITLES = {
     "strip-markers": "list markers stripped",
     "glue": "lines glued",
@@ -173,7 +236,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     from jobsections import __version__
 
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate,annotate,import}")
 
     p = sub.add_parser(
         "predict",
@@ -205,11 +268,32 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "train",
         help="train a model on annotation JSONL",
         description="Train a model on annotation JSONL files (FORMAT.md) and write a model "
-        "directory: model.joblib and card.json (labels, versions, data hash and size, settings, "
-        "metrics when --eval is given). A model file is code: share and load only trusted ones.",
+        "directory: model.joblib, card.json (labels, versions, data hash and size, settings, "
+        "metrics when --eval is given) and training.jsonl (the postings trained on, texts included). "
+        "With --base DIR, your postings are added to those DIR was trained on, each counted W times "
+        "(--weight): `jobsections train --base model/ mine.jsonl -o my-model` adapts the shipped model "
+        "to your postings. A model file is code: share and load only trusted ones.",
     )
-    t.add_argument("annotations", nargs="+", metavar="ANNOTATIONS")
+    t.add_argument("annotations", nargs="*", metavar="ANNOTATIONS")
     t.add_argument("-o", "--output", required=True, help="model directory to write")
+    t.add_argument(
+        "--base",
+        metavar="DIR",
+        help="also train on the postings model DIR was trained on (its training.jsonl; the shipped model/ "
+        "carries the written corpus): your ANNOTATIONS are added to them",
+    )
+    t.add_argument(
+        "--weight",
+        type=int,
+        metavar="W",
+        help="with --base: each of your postings counts W times (a whole number; default 3)",
+    )
+    t.add_argument(
+        "--no-training-data",
+        action="store_true",
+        help="do not copy the training postings into the model directory as training.jsonl "
+        "(the model can then not be a --base)",
+    )
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same model")
     t.add_argument("--eval", nargs="+", metavar="ANNOTATIONS", help="held-out annotations to score into the card")
     t.add_argument(
@@ -267,6 +351,35 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     v.add_argument("--rewrap", type=int, metavar="N", help="hard-wrap lines longer than N characters at spaces")
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.set_defaults(func=_cmd_evaluate)
+
+    a = sub.add_parser(
+        "annotate",
+        help="write Label Studio tasks with the model's labels as pre-annotations",
+        description="Label postings with the model and write them as Label Studio tasks (a JSON list: "
+        "data.text, meta with id and source, the segments under predictions with a score each), most "
+        "uncertain first: by the lowest segment probability of a posting, ties by the mean, which is the "
+        "task's prediction score. labels.xml, the matching labelling config, is written beside the tasks. "
+        "INPUT is read as by `predict`.",
+    )
+    a.add_argument("inputs", nargs="+", metavar="INPUT")
+    a.add_argument("-o", "--output", required=True, help="tasks file to write (labels.xml goes beside it)")
+    a.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
+    a.add_argument("--limit", type=int, metavar="N", help="keep only the N most uncertain postings")
+    a.set_defaults(func=_cmd_annotate)
+
+    m = sub.add_parser(
+        "import",
+        help="turn Label Studio or Prodigy annotations into annotation JSONL",
+        description="Read Label Studio exports (JSON or JSON-MIN) and Prodigy JSONL (db-out; accepted "
+        "answers only) into annotation JSONL (FORMAT.md). Regions whose offsets do not match their text "
+        "are re-anchored (UTF-16 offsets of older Label Studio versions, collapsed white space) or the task "
+        "is rejected; regions are trimmed; cancelled annotations are dropped and the newest annotation of "
+        "a posting is kept. Every posting is checked (sorted, non-overlapping, every word labelled); a bad "
+        "task is reported with its id and the others are still imported (exit status 1).",
+    )
+    m.add_argument("exports", nargs="+", metavar="EXPORT")
+    m.add_argument("-o", "--output", required=True, help="annotation JSONL file to write")
+    m.set_defaults(func=_cmd_import)
     return parser
 
 

@@ -192,11 +192,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if postings:
         write_annotations(postings, args.output)
     print(
-        f"jobsections: {len(postings)} annotated postings written to {args.output} from {stats.tasks} tasks "
+        f"jobsections: {len(postings)} annotated postings written to {args.output} from {stats.tasks} exported records "
         f"({len(stats.skipped)} without an annotation, {errors.count} bad, {stats.reanchored} regions re-anchored, "
         f"{len(stats.replaced)} older annotations replaced)"
         if postings
-        else f"jobsections: no annotated posting in {stats.tasks} tasks; nothing written",
+        else f"jobsections: no annotated posting in {stats.tasks} exported records; nothing written",
         file=sys.stderr,
     )
     return 1 if errors.count or not postings else 0

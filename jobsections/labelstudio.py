@@ -418,7 +418,7 @@ def _candidates(path: str, stats: ImportStats, on_error: Callable[[InputError], 
         try:
             if isinstance(item, Exception):
                 raise item
-            if kind == "jsonl" and isinstance(item, dict) and "answer" in item:
+            if isinstance(item, dict) and "answer" in item and "data" not in item:
                 found = _from_prodigy(item, path, index, stats)
             elif isinstance(item, dict) and ("data" in item or "annotations" in item or "completions" in item):
                 found = _from_ls_json(item, path, index, stats)

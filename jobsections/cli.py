@@ -357,9 +357,9 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="write Label Studio tasks with the model's labels as pre-annotations",
         description="Label postings with the model and write them as Label Studio tasks (a JSON list: "
         "data.text, meta with id and source, the segments under predictions with a score each), most "
-        "uncertain first: by the lowest segment probability of a posting, ties by the mean, which is the "
-        "task's prediction score. labels.xml, the matching labelling config, is written beside the tasks. "
-        "INPUT is read as by `predict`.",
+        "uncertain first: by the lowest segment probability of a posting, ties by the mean (that lowest "
+        "probability is also the prediction's score in Label Studio). labels.xml, the matching labelling "
+        "config, is written beside the tasks. INPUT is read as by `predict`.",
     )
     a.add_argument("inputs", nargs="+", metavar="INPUT")
     a.add_argument("-o", "--output", required=True, help="tasks file to write (labels.xml goes beside it)")

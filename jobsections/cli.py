@@ -25,6 +25,9 @@ examples:
   jobsections evaluate annotations/written.jsonl --cv 10
   jobsections evaluate annotations/seeds.jsonl --html report.html
   jobsections convert --trust-pickle old-model new-model
+  jobsections annotate postings/ -o ls/tasks.json --limit 20     Label Studio tasks + ls/labels.xml
+  jobsections import export.json -o mine.jsonl                     Label Studio / Prodigy → annotations
+  jobsections train --base model/ mine.jsonl -o my-model           the shipped corpus plus your postings
 """
 
 
@@ -155,6 +158,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from jobsections.adapt import prepare_training, repeated, write_training_data
     from jobsections.annotations import load_annotations, postings_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
@@ -163,8 +167,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     # Every path is checked, and every file read, before the training starts.
     check_output_dir(args.output)
-    postings = postings_of(load_annotations(args.annotations))
+    if not args.annotations and not args.base:
+        from jobsections.readers import InputError
+
+        raise InputError("give annotation files to train on (or --base DIR to retrain a model on its own data)")
+    mine = postings_of(load_annotations(args.annotations)) if args.annotations else []
     held_out = postings_of(load_annotations(args.eval)) if args.eval else []
+    postings, adaptation = prepare_training(mine, args.base, args.weight)
+    if adaptation:
+        print(
+            f"jobsections: {adaptation['base_postings_kept']} postings of {args.base} and {len(mine)} of yours "
+            f"(weight {adaptation['weight']})",
+            file=sys.stderr,
+        )
     segments = sum(len(p.segments or []) for p in postings)
     print(
         f"jobsections: training on {_count(len(postings), 'posting')} ({_count(segments, 'segment')}) ...",
@@ -173,13 +188,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with _ticking("training"):
         model = train_model(
-            postings,
+            repeated(postings),
             seed=args.seed,
             copies=() if args.no_copies else CLASSIFIER_COPIES,
             boundary=not args.no_boundary,
             smoothing=args.smoothing,
         )
     print(f"jobsections: trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if adaptation:
+        model.card["adaptation"] = adaptation
     if args.eval:
         with _ticking("evaluating on --eval"):
             report = evaluate(model, held_out)
@@ -192,6 +209,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     save_model(model, args.output)
+    if not args.no_training_data:
+        write_training_data(postings, args.output)
     print(f"jobsections: model written to {args.output}", file=sys.stderr)
     return 0
 
@@ -250,6 +269,50 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from jobsections.labelstudio import make_tasks, model_version, write_tasks
+    from jobsections.model import load_model
+    from jobsections.predict import predict_records
+    from jobsections.readers import iter_postings
+
+    errors = _Errors()
+    postings = list(iter_postings(args.inputs, errors))
+    if not postings:
+        print("jobsections: error: no posting could be read", file=sys.stderr)
+        return 2
+    model = load_model(args.model)
+    records = list(_progress(predict_records(model, postings), len(postings), "annotate"))
+    tasks = make_tasks(records, model_version(model.card), args.limit)
+    path, config = write_tasks(tasks, args.output)
+    print(
+        f"jobsections: wrote {len(tasks)} Label Studio tasks to {path}, most uncertain first "
+        f"(lowest segment probability {tasks[0]['predictions'][0]['score']:.2f}), and the labelling config "
+        f"to {config}",
+        file=sys.stderr,
+    )
+    return 1 if errors.count else 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from jobsections.labelstudio import import_exports, write_annotations
+
+    errors = _Errors()
+    postings, stats = import_exports(args.exports, errors)
+    for note in stats.skipped:
+        print(f"jobsections: skipped {note}", file=sys.stderr)
+    if postings:
+        write_annotations(postings, args.output)
+    print(
+        f"jobsections: {len(postings)} annotated postings written to {args.output} from {stats.tasks} exported records "
+        f"({len(stats.skipped)} without an annotation, {errors.count} bad, {stats.reanchored} regions re-anchored, "
+        f"{len(stats.replaced)} older annotations replaced)"
+        if postings
+        else f"jobsections: no annotated posting in {stats.tasks} exported records; nothing written",
+        file=sys.stderr,
+    )
+    return 1 if errors.count or not postings else 0
+
+
 LAYOUT_TITLES = {
     "strip-markers": "list markers stripped",
     "glue": "lines glued",
@@ -297,7 +360,9 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     from jobsections.readers import INPUT_FORMATS, MAX_POSTING_CHARS  # a light module: no spaCy, sklearn, datasets
 
     parser.add_argument("--version", action="version", version=f"jobsections {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{predict,train,evaluate,convert,spark-predict}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{predict,train,evaluate,convert,spark-predict,annotate,import}"
+    )
 
     p = sub.add_parser(
         "predict",
@@ -365,15 +430,36 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="train a model on annotation JSONL",
         description="Train a model on annotation JSONL files (FORMAT.md) and write a model "
         "directory: arrays and JSON, no code (card.json: labels, versions, data hash and size, settings, "
-        "metrics when --eval is given; manifest.json: every file with its size and SHA-256).",
+        "metrics when --eval is given; manifest.json: every file with its size and SHA-256). "
+        "With --base DIR, your postings are added to those DIR was trained on (its training.jsonl, written "
+        "beside the model), each counted W times (--weight): `jobsections train --base model/ mine.jsonl "
+        "-o my-model` adapts the shipped model to your postings.",
     )
-    t.add_argument("annotations", nargs="+", metavar="ANNOTATIONS")
+    t.add_argument("annotations", nargs="*", metavar="ANNOTATIONS")
     t.add_argument("-o", "--output", required=True, help="model directory to write")
     t.add_argument(
         "--seed",
         type=_whole_number(0, SEED_MAX),
         default=0,
         help="random seed, 0 to 2**32-1 (default 0); the same seed gives the same model",
+    )
+    t.add_argument(
+        "--base",
+        metavar="DIR",
+        help="also train on the postings model DIR was trained on (its training.jsonl; the shipped model/ "
+        "carries the written corpus): your ANNOTATIONS are added to them",
+    )
+    t.add_argument(
+        "--weight",
+        type=_whole_number(1),
+        metavar="W",
+        help="with --base: each of your postings counts W times (a whole number; default 3)",
+    )
+    t.add_argument(
+        "--no-training-data",
+        action="store_true",
+        help="do not copy the training postings into the model directory as training.jsonl "
+        "(the model can then not be a --base)",
     )
     t.add_argument("--eval", nargs="+", metavar="ANNOTATIONS", help="held-out annotations to score into the card")
     t.add_argument(
@@ -478,6 +564,35 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     sp.add_argument("--id-col", default="id", help="column of the posting id, if present (default id)")
     sp.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
     sp.set_defaults(func=_cmd_spark_predict)
+
+    a = sub.add_parser(
+        "annotate",
+        help="write Label Studio tasks with the model's labels as pre-annotations",
+        description="Label postings with the model and write them as Label Studio tasks (a JSON list: "
+        "data.text, meta with id and source, the segments under predictions with a score each), most "
+        "uncertain first: by the lowest segment probability of a posting, ties by the mean (that lowest "
+        "probability is also the prediction's score in Label Studio). labels.xml, the matching labelling "
+        "config, is written beside the tasks. INPUT is read as by `predict`.",
+    )
+    a.add_argument("inputs", nargs="+", metavar="INPUT")
+    a.add_argument("-o", "--output", required=True, help="tasks file to write (labels.xml goes beside it)")
+    a.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
+    a.add_argument("--limit", type=_whole_number(1), metavar="N", help="keep only the N most uncertain postings")
+    a.set_defaults(func=_cmd_annotate)
+
+    m = sub.add_parser(
+        "import",
+        help="turn Label Studio or Prodigy annotations into annotation JSONL",
+        description="Read Label Studio exports (JSON or JSON-MIN) and Prodigy JSONL (db-out; accepted "
+        "answers only) into annotation JSONL (FORMAT.md). Regions whose offsets do not match their text "
+        "are re-anchored (UTF-16 offsets of older Label Studio versions, collapsed white space) or the task "
+        "is rejected; regions are trimmed; cancelled annotations are dropped and the newest annotation of "
+        "a posting is kept. Every posting is checked (sorted, non-overlapping, every word labelled); a bad "
+        "task is reported with its id and the others are still imported (exit status 1).",
+    )
+    m.add_argument("exports", nargs="+", metavar="EXPORT")
+    m.add_argument("-o", "--output", required=True, help="annotation JSONL file to write")
+    m.set_defaults(func=_cmd_import)
     return parser
 
 

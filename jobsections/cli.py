@@ -562,7 +562,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     sp.add_argument("--model", help="model directory (default: $JOBSECTIONS_MODEL or the shipped model)")
     sp.add_argument("--text-col", default="text", help="column of the posting text (default text)")
     sp.add_argument("--id-col", default="id", help="column of the posting id, if present (default id)")
-    sp.add_argument("--batch-size", type=int, default=64, help="postings per classifier call (default 64)")
+    sp.add_argument("--batch-size", type=chunk_size, default=64, help="postings per classifier call (default 64)")
     sp.set_defaults(func=_cmd_spark_predict)
 
     a = sub.add_parser(

@@ -191,6 +191,9 @@ def cmd_spark_predict(args: Any) -> int:
                 f"cannot read {', '.join(args.inputs)} as Parquet ({' '.join(str(e).split())[:300]})"
             ) from None
         id_col = args.id_col if args.id_col in df.columns else None
+        cores = spark.sparkContext.defaultParallelism
+        if df.rdd.getNumPartitions() < cores:  # one small file is one partition: spread it over the cores
+            df = df.repartition(cores)
         segments = predict_dataframe(df, args.text_col, id_col, args.model, ship=True, batch_size=args.batch_size)
         segments.write.parquet(args.output)
         count = spark.read.parquet(args.output).count()

@@ -48,18 +48,20 @@ def main() -> None:
     model = load_model(args.model)
     results = Path(args.results)
     measured = measure(model, test_sets(), layouts=("", "flatten", "strip-flatten"))
-    cv = json.loads((results / "cv.json").read_text(encoding="utf-8"))
-    model.card["results"] = {
-        "date": datetime.date.today().isoformat(),
-        "commit": commit(),
-        **measured,
-        "cross_validation": {"folds": cv.get("cv_folds"), "data": cv.get("data"), **summary(cv)},
-        "learning_curve": json.loads((results / "learning_curve.json").read_text(encoding="utf-8")),
-    }
+    model.card["results"] = {"date": datetime.date.today().isoformat(), "commit": commit(), **measured}
+    if (results / "cv.json").is_file():
+        cv = json.loads((results / "cv.json").read_text(encoding="utf-8"))
+        model.card["results"]["cross_validation"] = {"folds": cv.get("cv_folds"), "data": cv.get("data"), **summary(cv)}
+    if (results / "learning_curve.json").is_file():
+        curve = json.loads((results / "learning_curve.json").read_text(encoding="utf-8"))
+        model.card["results"]["learning_curve"] = curve
     save_model(model, args.model)
+    rows = dict(measured)
+    if "cross_validation" in model.card["results"]:
+        rows["CV, written corpus"] = model.card["results"]["cross_validation"]
     (results / "headline.md").write_text(
         f"Measured on {model.card['results']['date']} at commit {model.card['results']['commit']}.\n\n"
-        + table({**measured, "10-fold CV, written corpus": model.card["results"]["cross_validation"]})
+        + table(rows)
         + "\n",
         encoding="utf-8",
     )

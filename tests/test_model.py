@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import jobsections
+from jobsections.adapt import TRAINING_FILE
 from jobsections.features import segment_rows
 from jobsections.labeller import doc_segments
 from jobsections.model import (
@@ -67,19 +68,26 @@ def rehash(directory: Path) -> None:
 
 def test_save_writes_data_files_and_a_manifest(small_model_dir: Path) -> None:
     names = sorted(p.name for p in small_model_dir.iterdir())
-    assert names == ["card.json", "classifier.json", "classifier.npz", "manifest.json"]
+    assert names == ["boundary.json", "boundary.npz", "card.json", "classifier.json", "classifier.npz", "manifest.json"]
     manifest = json.loads((small_model_dir / MANIFEST_FILE).read_text())
     assert manifest["format"] == "jobsections-model" and manifest["format_version"] == FORMAT_VERSION == 3
     assert {"python", "jobsections", "numpy", "scipy", "scikit-learn"} <= manifest["versions"].keys()
     card = json.loads((small_model_dir / CARD_FILE).read_text())
     assert manifest["training_data_hash"] == card["training_data"]["hash"]
     assert manifest["components"] == {
-        "classifier": {"type": "segment_classifier", "meta": "classifier.json", "arrays": "classifier.npz"}
+        "classifier": {"type": "segment_classifier", "meta": "classifier.json", "arrays": "classifier.npz"},
+        "boundary": {"type": "boundary_model", "meta": "boundary.json", "arrays": "boundary.npz"},
     }
     for name, entry in manifest["files"].items():
         data = (small_model_dir / name).read_bytes()
         assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    assert sorted(manifest["files"]) == ["card.json", "classifier.json", "classifier.npz"]
+    assert sorted(manifest["files"]) == [
+        "boundary.json",
+        "boundary.npz",
+        "card.json",
+        "classifier.json",
+        "classifier.npz",
+    ]
     assert card["format_version"] == FORMAT_VERSION and card["training_data"]["postings"] == 12
     assert set(card["labels"]) == {"responsibility", "qualification", "benefit", "application", "other"}
 
@@ -111,6 +119,9 @@ def test_round_trip_of_every_learner_and_the_second_stage(small_postings, tmp_pa
 def test_shipped_model_is_data_loads_fast_and_round_trips(tmp_path: Path) -> None:
     for path in SHIPPED_MODEL.iterdir():
         head = path.read_bytes()[:2]
+        if path.name == TRAINING_FILE:  # the training postings, JSON Lines, never read by load_model
+            assert head == b'{"'
+            continue
         assert head in (b"{\n", b"PK"), f"{path.name} is neither JSON nor an npz archive"
         assert not path.name.endswith((".joblib", ".pkl", ".pickle"))
         if path.suffix == ".npz":

@@ -231,11 +231,12 @@ def test_markdown_is_read_as_markdown_with_offsets_into_the_text_returned(tmp_pa
         "• Drive our van\n• Pay: 50k <negotiable>\n\nWrite to jobs@example.org."
     )
     assert posting.meta == {"format": "markdown"}
+    # short bare lines naming no section are `line`s (a heading or an item): never `item` here
     assert [(kind, posting.text[s:e]) for s, e, kind in segment_text(posting.text)][:4] == [
-        ("heading", "Volunteer driver"),
+        ("line", "Volunteer driver"),
         ("field", "Salary: EUR 30k"),
         ("field", "Location: Berlin"),
-        ("heading", "What you will do"),
+        ("line", "What you will do"),
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,20 +89,16 @@ def train_model(
     seed: int = 0,
     copies: Sequence[str] = CLASSIFIER_COPIES,
     boundary: bool = True,
-    progress: Callable[[str], None] | None = None,
     **params: Any,
 ) -> SectionModel:
     """Fit the boundary model (unless `boundary` is false) and the classifier on the postings'
-    gold segments; the card records data and settings. `progress` is told each step as it starts."""
+    gold segments; the card records data and settings."""
     if not postings:
         raise ValueError("no annotated postings to train on")
-    say = progress or (lambda step: None)
     started = time.perf_counter()
     label_counts = Counter(s["label"] for p in postings for s in p.segments or [])
     _check_enough(label_counts)
-    say("boundary model")
     boundaries = train_boundary(postings) if boundary else None
-    say("classifier")
     rows, labels = training_rows(postings, copies, boundaries)
     classifier = SegmentClassifier(random_state=seed, **params).fit(rows, labels)
     card = {

@@ -112,9 +112,10 @@ class Tokens:
 class BoundaryModel(ClassifierMixin, BaseEstimator):
     """Whether a segment boundary falls in each gap between tokens of a line without layout.
 
-    `fit(lines, y)` takes `(text, start, end, boundary_offsets)` items; `cuts(text, start, end)`
-    returns the offsets inside `text[start:end]` where segments end. `min_count` prunes rare
-    words from the vocabulary, `C` is the logistic regression's inverse regularisation;
+    `fit(lines)` takes `(text, start, end, ends)` items (`ends`: the offsets where gold segments
+    end); `cuts(text, start, end)` returns the pieces of `text[start:end]` between the boundaries.
+    `min_count` prunes rare words from the vocabulary, `C` is the logistic regression's inverse
+    regularisation;
     the segmenter hands the model the lines longer than `min_line` characters in a text with no
     line breaks, and those longer than `layout_line` in a text with layout (where the rules are
     exact almost everywhere).

@@ -7,7 +7,6 @@ behind the hashes are what is tested."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from test_model import rehash
 
 from jobsections.model import MANIFEST_FILE, ModelError, load_model
 from jobsections.state import read_arrays, write_arrays
@@ -31,14 +31,6 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
-
-
-def rehash(directory: Path) -> None:
-    manifest = json.loads((directory / MANIFEST_FILE).read_text())
-    for name, entry in manifest["files"].items():
-        data = (directory / name).read_bytes()
-        entry.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-    (directory / MANIFEST_FILE).write_text(json.dumps(manifest))
 
 
 def paths(value: Any, prefix: tuple = ()) -> list[tuple]:

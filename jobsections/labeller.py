@@ -12,6 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -30,13 +31,10 @@ def label_rows(
     rows = [row for i, (text, segs) in enumerate(zip(texts, segments)) for row in segment_rows(text, segs, i)]
     probs = model.classifier.predict_proba(rows)
     best = probs.argmax(axis=1)
-    classes = model.classifier.classes_
-    out: list[list[tuple[str, float]]] = []
-    k = 0
-    for segs in segments:
-        out.append([(str(classes[best[k + j]]), float(probs[k + j, best[k + j]])) for j in range(len(segs))])
-        k += len(segs)
-    return out
+    labels = [str(c) for c in model.classifier.classes_]
+    pairs = list(zip(map(labels.__getitem__, best.tolist()), probs[np.arange(len(best)), best].tolist()))
+    ends = np.cumsum([len(segs) for segs in segments]).tolist()
+    return [pairs[end - len(segs) : end] for segs, end in zip(segments, ends)]
 
 
 class Labeller:

@@ -64,7 +64,7 @@ _SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*")
 _OPENERS = "\"'“‘([¿¡"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     """A piece of one physical line: its text span and how it begins."""
 
@@ -136,7 +136,7 @@ def _units(text: str, boundaries: BoundaryModel | None = None) -> list[_Unit]:
             while m:
                 ps, pe = _strip(text, m.end(), pe)
                 m = _LEAD_MARKER.match(text, ps, pe) if ps < pe else None
-            if not all(MARKER.match(word) for word in text[start:ps].split()):
+            if ps > start and not all(MARKER.match(word) for word in text[start:ps].split()):
                 ps = start  # glued markers such as `•1.` are no marker FORMAT.md knows: keep them
             if ps == pe and not _whole_word_is_marker(text, start, pe):
                 ps = start  # `a.` cut from `a.•` by the inline bullet: together no marker, keep it
@@ -173,7 +173,7 @@ def _is_caps(text: str) -> bool:
 
 def _is_heading(text: str) -> bool:
     """A line that names a section: ends with a colon, is in capitals, or is short and bare."""
-    words = text.split()
+    words = text.split(None, 13)  # enough to tell 12 words or fewer from more
     if text.endswith(":") and len(words) <= 12:
         return True
     if "\n" in text:
@@ -305,6 +305,8 @@ def _is_decor_run(text: str, start: int, end: int, run: str, at_end: bool) -> bo
 def _trim_decor(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop decorative runs (`**`, `##`, `|`) at the edges, which FORMAT.md leaves outside, where
     they are markers; a block that is nothing but decoration is kept whole."""
+    if text[start] not in _DECOR and text[end - 1] not in _DECOR:
+        return start, end  # the common case: nothing to drop
     s, e = start, end
     opened = ""  # an emphasis run stripped at the start, which a run at the end may close
     changed = True

@@ -58,7 +58,8 @@ from jobsections.labeller import doc_segments
 from jobsections.model import SHIPPED_MODEL, SectionModel, load_model, save_model
 from jobsections.predict import predict_records
 from jobsections.readers import Posting
-from jobsections.segmenter import make_nlp, segment_text
+from jobsections.segment import segment_text
+from jobsections.segment.component import make_nlp
 from jobsections.train import train_model
 
 ROOT = Path(__file__).resolve().parent.parent

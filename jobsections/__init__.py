@@ -26,7 +26,7 @@ def load(model: str | Path | None = None) -> Language:
     """
     from jobsections.labeller import Labeller
     from jobsections.model import SectionModel
-    from jobsections.segmenter import make_nlp
+    from jobsections.segment.component import make_nlp
 
     nlp = make_nlp()
     if isinstance(model, SectionModel):

@@ -236,7 +236,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if layout:
         import datasets
 
-        from jobsections.variants import apply_steps
+        from jobsections.segment.variants import apply_steps
 
         datasets.disable_progress_bars()
         dataset = dataset.map(

@@ -87,7 +87,7 @@ def convert(old: str | Path, new: str | Path, trust_pickle: bool = False) -> Pat
     save_model(model, new)
     loaded = load_model(new)
     from jobsections.features import segment_rows
-    from jobsections.segmenter import segment_text
+    from jobsections.segment import segment_text
 
     rows = segment_rows(_CHECK_TEXT, segment_text(_CHECK_TEXT))
     if not np.array_equal(model.classifier.predict_proba(rows), loaded.classifier.predict_proba(rows)):

@@ -55,9 +55,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jobsections.boundary import BoundaryModel
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import segment_rows
+from jobsections.segment.boundary import BoundaryModel
 
 MODEL_FORMAT = "jobsections-model"
 FORMAT_VERSION = 3  # 3: arrays and JSON with a manifest (2: batch featuriser in a joblib pickle)
@@ -72,7 +72,7 @@ MAX_JSON_BYTES = 256 << 20
 
 COMPONENT_TYPES: dict[str, str | type] = {
     "segment_classifier": "jobsections.classifier:SegmentClassifier",
-    "boundary_model": "jobsections.boundary:BoundaryModel",
+    "boundary_model": "jobsections.segment.boundary:BoundaryModel",
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # a component name, also its files' stem
 _FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # a file of the directory: no path, no dot first

@@ -14,7 +14,7 @@ from typing import Any
 from jobsections.labeller import label_rows
 from jobsections.model import SectionModel
 from jobsections.readers import Posting
-from jobsections.segmenter import is_flat, kinds_for, segment_text
+from jobsections.segment import is_flat, kinds_for, segment_text
 
 Record = dict[str, Any]
 

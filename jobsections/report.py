@@ -272,7 +272,7 @@ def segment_details(model: Any, postings: Sequence[Any], predicted: Sequence[Seq
     non-white-space characters (the third view, `other` where no predicted segment covers them),
     with its text and `CONTEXT` characters each side."""
     from jobsections.features import segment_rows
-    from jobsections.segmenter import kinds_for
+    from jobsections.segment import kinds_for
 
     triples = []
     for p in postings:

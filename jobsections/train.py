@@ -1,6 +1,6 @@
 """Fit a `SectionModel` on annotated postings: the boundary model, then the segment classifier.
 
-Every posting is also learned in layout variants (`jobsections.variants`), its gold offsets
+Every posting is also learned in layout variants (`jobsections.segment.variants`), its gold offsets
 carried through: collapsed white space, markers stripped, items glued. The boundary model
 learns where segments end in the long lines of all of them; the classifier's rows take their
 layout kind from the segmenter with that boundary model, so training sees what prediction sees.
@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from jobsections.annotations import data_hash
-from jobsections.boundary import BoundaryModel, training_lines
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import Row, segment_rows
 from jobsections.model import BOUNDARY, SectionModel
 from jobsections.readers import InputError, Posting
-from jobsections.segmenter import kinds_for
-from jobsections.variants import variant
+from jobsections.segment import kinds_for
+from jobsections.segment.boundary import BoundaryModel, training_lines
+from jobsections.segment.variants import variant
 
 # The layout variants each posting is also learned in, by the classifier and the boundary model.
 CLASSIFIER_COPIES = ("flatten",)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jobsections.boundary import BoundaryModel, Tokens, training_lines
 from jobsections.readers import Posting
-from jobsections.segmenter import is_flat, segment_text
-from jobsections.variants import variant
+from jobsections.segment import is_flat, segment_text
+from jobsections.segment.boundary import BoundaryModel, Tokens, training_lines
+from jobsections.segment.variants import variant
 
 ITEMS = [
     "Map data flows from product feeds and business systems",

@@ -33,7 +33,7 @@ LABELS = [
 
 
 def _data(copies: int = 6) -> tuple[list[dict], list[str]]:
-    from jobsections.segmenter import segment_text
+    from jobsections.segment import segment_text
 
     segments = segment_text(TEXT)
     assert len(segments) == len(LABELS)

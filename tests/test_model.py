@@ -31,7 +31,7 @@ from jobsections.model import (
     load_model,
     save_model,
 )
-from jobsections.segmenter import segment_text
+from jobsections.segment import segment_text
 from jobsections.state import read_arrays, write_arrays
 from jobsections.train import train_model
 

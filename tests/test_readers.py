@@ -221,7 +221,7 @@ MARKDOWN = (
 def test_markdown_is_read_as_markdown_with_offsets_into_the_text_returned(tmp_path: Path) -> None:
     """`**Salary:** EUR` had become the segment `Salary:** EUR`, links kept their syntax and
     `# Title` was an item: `.md` was read as plain text."""
-    from jobsections.segmenter import segment_text
+    from jobsections.segment import segment_text
 
     path = tmp_path / "driver.md"
     path.write_text(MARKDOWN, encoding="utf-8")

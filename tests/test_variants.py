@@ -8,7 +8,15 @@ import pytest
 
 from jobsections.annotations import check_segments, load_annotations, postings_of
 from jobsections.readers import Posting
-from jobsections.variants import VARIANTS, apply_steps, collapse_whitespace, glue_lines, rewrap, strip_markers, variant
+from jobsections.segment.variants import (
+    VARIANTS,
+    apply_steps,
+    collapse_whitespace,
+    glue_lines,
+    rewrap,
+    strip_markers,
+    variant,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Duties:\n\n- Lead  teams.\n- Speak French\n\n1. Apply now.\r\n"

@@ -24,8 +24,8 @@ from measure import summary, test_sets
 
 from jobsections.annotations import kfold, load_annotations, postings_of
 from jobsections.evaluation import evaluate
+from jobsections.segment.variants import variant
 from jobsections.train import gold_rows, train_model
-from jobsections.variants import variant
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {

@@ -17,7 +17,7 @@ from jobsections.annotations import load_annotations, postings_of
 from jobsections.evaluation import evaluate
 from jobsections.model import SectionModel
 from jobsections.readers import Posting
-from jobsections.variants import variant
+from jobsections.segment.variants import variant
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "annotations/seeds.jsonl"

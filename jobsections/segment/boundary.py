@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
-from jobsections.segmenter import split_sentences
+from jobsections.segment.rules import split_sentences
 
 _TOKEN = re.compile(r"\S+")
 # A glued join: a small letter, digit, masked number or closing punctuation followed by a capital

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobsections.annotations import uncovered_words
-from jobsections.segmenter import kinds_for, make_nlp, segment_text, split_sentences
+from jobsections.segment import kinds_for, segment_text, split_sentences
+from jobsections.segment.component import make_nlp
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -304,3 +304,32 @@ def test_markers_glued_across_an_inline_bullet_leave_no_word_uncovered(text: str
     one word that FORMAT.md knows as no marker."""
     segments = [{"start": s, "end": e} for s, e, _ in segment_text(text)]
     assert uncovered_words(text, segments) == []
+
+
+# Items of every length, one a line, their markers gone: no line continues the one before.
+STRIPPED_LIST = (
+    "What you will need\n"
+    "Experience building forecasting models for retail demand planning teams across several regions\n"
+    "Working knowledge of SQL\n"
+    "Ability to explain statistical results to colleagues without a technical background, in writing and "
+    "in person, and to turn their questions into analyses that answer them\n"
+    "Bachelor's degree in statistics, economics or a related field\n"
+    "Comfort with ambiguity\n"
+)
+# One paragraph wrapped at 90 columns: lines starting with a capital still continue the sentence.
+WRAPPED = (
+    "We are looking for a field technician to join our team in the northern region, working\n"
+    "Monday to Friday with occasional weekend call-outs when a customer site goes down and\n"
+    "Network Operations asks for someone on the ground within four hours of the first call.\n"
+    "The successful candidate will hold a full driving licence and will be comfortable working\n"
+    "Alone at remote sites, often in poor weather, with only a phone and a laptop for support.\n"
+)
+
+
+def test_a_list_with_its_markers_stripped_keeps_one_item_a_line() -> None:
+    assert [STRIPPED_LIST[s:e] for s, e, _ in segment_text(STRIPPED_LIST)] == STRIPPED_LIST.splitlines()
+
+
+def test_a_hard_wrapped_paragraph_joins_lines_that_start_with_a_capital() -> None:
+    sentences = [" ".join(WRAPPED[s:e].split()) for s, e, _ in segment_text(WRAPPED)]
+    assert [s.split()[:2] for s in sentences] == [["We", "are"], ["The", "successful"]]

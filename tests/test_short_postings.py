@@ -1,9 +1,8 @@
 """Short postings, a heading and two or three items, labelled by the shipped model.
 
-Issue 13: `Responsibilities\\n- Write code\\n- Review code` gave `other` for both items. This is
-the model and its training data (the written corpus has few postings this short), not the
-code: the cases the shipped model still gets wrong are marked xfail until it is retrained on
-the new corpus; the test then passes and the mark can go.
+Issue 13: `Responsibilities\\n- Write code\\n- Review code` gave `other` for the last item: in a
+corpus of long postings the last segment is nearly always a footer. Batch s1 of the written
+corpus (70 short postings, most ending on content) taught the model otherwise.
 """
 
 from __future__ import annotations
@@ -14,12 +13,6 @@ from jobsections.model import load_model
 from jobsections.predict import predict_records
 from jobsections.readers import Posting
 
-RETRAIN = pytest.mark.xfail(
-    strict=False,
-    reason="shipped model: items under a bare Responsibilities/Duties heading come out `other`; "
-    "short postings are to be added to the corpus and the model retrained (issue 13)",
-)
-
 
 @pytest.fixture(scope="module")
 def shipped():
@@ -29,9 +22,9 @@ def shipped():
 @pytest.mark.parametrize(
     ("text", "label"),
     [
-        pytest.param("Responsibilities\n- Write code\n- Review code", "responsibility", marks=RETRAIN),
-        pytest.param("Responsibilities:\n- Write code\n- Review code", "responsibility", marks=RETRAIN),
-        pytest.param("Duties:\n- Care for patients\n- Keep records", "responsibility", marks=RETRAIN),
+        ("Responsibilities\n- Write code\n- Review code", "responsibility"),
+        ("Responsibilities:\n- Write code\n- Review code", "responsibility"),
+        ("Duties:\n- Care for patients\n- Keep records", "responsibility"),
         ("Requirements\n- Driving licence\n- Fluent English", "qualification"),
         ("Benefits\n- Pension\n- 25 days of leave", "benefit"),
         ("How to apply\n- Send your CV to jobs@example.org", "application"),

@@ -36,6 +36,8 @@ _INLINE_BULLET = re.compile(
     r"[•▪►✓\uf0b7\u25cf\u25aa·–—-]"
     r"(?:(?<=[•▪►✓\uf0b7\u25cf\u25aa])|(?<=[\s\xa0]·)(?=[\s\xa0])|(?<=:[\s\xa0][–—-])(?=[\s\xa0]))"
 )
+_WRAP_MAX = 120  # a text wrapped wider than this is no hard-wrapped text
+_WRAP_SHARE = 0.4  # of a wrapped text's longer lines, the least share near its wrap width
 _SOFT_BREAK = re.compile(r"[ \t\xa0]{2,}")  # a gap of two spaces or more inside a long line
 _LONG_LINE = 200
 # In a long scraped line, a run of capitals naming a section is a heading run into the text.
@@ -184,8 +186,23 @@ def _strong_heading(text: str) -> bool:
     return len(text) < 80 and ((text.endswith(":") and text[0].isupper()) or _is_caps(text[:40]))
 
 
-def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool) -> bool:
-    """Whether line `nxt` continues the sentence or item of line `prev` (a hard wrap)."""
+def _unwrapped(text: str) -> bool:
+    """Whether the text's lines are whole: it has several longer lines and they do not cluster
+    at one wrap width. A hard-wrapped text (e-mail at 72 columns, a PDF column) has most of its
+    longer lines close to one width; a posting whose list markers were stripped has lines of
+    every length, one item each, and there a line starting with a capital begins a new segment.
+    """
+    lengths = sorted(len(line.rstrip(_WS)) for line in text.splitlines() if len(line.strip(_WS)) >= 20)
+    if len(lengths) < 4:
+        return False
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    near = sum(width - 12 <= n <= width + 4 for n in lengths)
+    return width > _WRAP_MAX or near < _WRAP_SHARE * len(lengths)
+
+
+def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool, unwrapped: bool = False) -> bool:
+    """Whether line `nxt` continues the sentence or item of line `prev` (a hard wrap); in an
+    `unwrapped` text, a line starting with a capital never does."""
     if nxt.marker or nxt.new_block or prev.learned:
         return False
     before, after = text[prev.start : prev.end], text[nxt.start : nxt.end]
@@ -201,6 +218,8 @@ def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool) -> bool:
         return False
     if first.islower() or first in ",;)–—-&":
         return True
+    if unwrapped:
+        return False
     if in_item:  # a wrapped item: its line was long, and the next line is no heading
         return len(before) >= 25 and not _is_heading(after)
     if len(before) >= 40 and (before[-1].islower() or before[-1] in ",“‘\"'("):
@@ -212,8 +231,9 @@ def _blocks(text: str, units: list[_Unit]) -> list[tuple[int, int, bool, bool]]:
     """Group line pieces into blocks (start, end, is_item, learned): wrapped lines joined back."""
     blocks: list[tuple[int, int, bool, bool]] = []
     prev: _Unit | None = None
+    unwrapped = _unwrapped(text)
     for u in units:
-        if prev is not None and _joins(text, prev, u, blocks[-1][2]):
+        if prev is not None and _joins(text, prev, u, blocks[-1][2], unwrapped):
             start, _, item, _ = blocks[-1]
             blocks[-1] = (start, u.end, item, False)
         else:

@@ -128,7 +128,9 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     """Rows → sparse matrix: TF-IDF of the segment's words (and word pairs) and hashed character
     n-grams, the words of its heading and neighbours, its kind, position, length and shape flags
-    (money, dates, e-mail ...)."""
+    (money, dates, e-mail ...). The heading's words weigh `heading_weight` (0.5: a real posting's
+    headings are less reliable than the segment's own words), the second heading's and the
+    neighbours' `context_weight`."""
 
     def __init__(
         self,
@@ -137,12 +139,14 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         context: bool = True,
         context_weight: float = 0.5,
         char_weight: float = 0.7,
+        heading_weight: float = 0.5,
     ) -> None:
         self.char = char
         self.char_ngrams = char_ngrams
         self.context = context
         self.context_weight = context_weight
         self.char_weight = char_weight
+        self.heading_weight = heading_weight
 
     # ---- words
 
@@ -258,7 +262,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             words = _tfidf(unigrams, self.unigram_idf_)
             index = _context_indices(X)
             blocks += [
-                _select(words, index["heading"]),
+                _select(words, index["heading"], self.heading_weight),
                 _select(words, index["heading2"], self.context_weight),
                 _select(words, index["prev"], self.context_weight),
                 _select(words, index["next"], self.context_weight),
@@ -284,11 +288,12 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """Rebuild a fitted featuriser from `to_state`'s output, checking every part."""
         from jobsections.state import array, get, need
 
-        params = get(meta, "params", dict, "features")
+        params = dict(get(meta, "params", dict, "features"))
+        params.setdefault("heading_weight", 1.0)  # a model saved before the weight existed used 1
         need(set(params) == set(cls().get_params()), "features.params: unexpected parameter names")
         for key in ("char", "context"):
             get(params, key, bool, "features.params")
-        for key in ("context_weight", "char_weight"):
+        for key in ("context_weight", "char_weight", "heading_weight"):
             value = get(params, key, (int, float), "features.params")
             need(bool(abs(value) <= 1e6), f"features.params.{key}: not a finite weight")
         ngrams = get(params, "char_ngrams", list, "features.params")

@@ -96,3 +96,17 @@ def test_context_rows_are_the_neighbours_weighted_and_empty_at_the_edges() -> No
     assert counts.toarray().tolist() == [[0, 1, 0, 1, 0], [1, 0, 0, 0, 0], [0, 0, 2, 0, 1]]
     picked = _select(counts, np.array([2, -1, 0, 0]), 0.5).toarray()
     assert picked.tolist() == [[0, 0, 1, 0, 0.5], [0] * 5, [0, 0.5, 0, 0.5, 0], [0, 0.5, 0, 0.5, 0]]
+
+
+def test_heading_words_weigh_heading_weight_and_old_states_load_with_weight_one() -> None:
+    rows, _ = _data(1)
+    full = SegmentFeaturizer(heading_weight=1.0).fit(rows)
+    meta, arrays = full.to_state()
+    del meta["params"]["heading_weight"]  # a model saved before the parameter existed
+    old = SegmentFeaturizer.from_state(meta, arrays)
+    assert old.heading_weight == 1.0
+    assert (old.transform(rows) != full.transform(rows)).nnz == 0
+    half = SegmentFeaturizer.from_state({**meta, "params": {**meta["params"], "heading_weight": 0.5}}, arrays)
+    difference = (full.transform(rows) - half.transform(rows)).toarray()
+    # only rows under a heading change: "Plan the budget" (row 1) sits under "Responsibilities"
+    assert np.abs(difference[1]).sum() > 0 and np.abs(difference[0]).sum() == 0

@@ -148,33 +148,35 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         keys = map(str.lower, map(str.strip, words, repeat(_EDGE_PUNCT)))
         return np.fromiter(map(self.vocabulary_.get, keys, repeat(0)), dtype=np.int64, count=len(words))
 
-    def _features(self, toks: Tokens, rule_ends: np.ndarray) -> np.ndarray:
-        """One row per gap (between token i and i+1), one column per template: feature indices."""
+    def _features(self, toks: Tokens, rule_ends: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+        """One row per candidate gap (`gaps`: the index i of the token before the gap between
+        tokens i and i+1), one column per template: feature indices."""
         n = len(toks.words)
         v = len(self.vocabulary_) + 1
         ids = self._word_ids(toks.words)
         shapes = toks.shapes
         section = self.section_[ids]
-        left, right = slice(0, n - 1), slice(1, n)
-        right2 = np.append(ids[2:], 0)  # the word after the right token
-        left2 = np.insert(ids[: n - 2], 0, 0) if n > 2 else np.zeros(1, dtype=np.int64)
-        glued = toks.glued[1:].astype(np.int64)
-        rule = np.isin(toks.ends[:-1], rule_ends).astype(np.int64)
+        left, right = gaps, gaps + 1
+        right2 = np.append(ids[2:], 0)[gaps]  # the word after the right token
+        left2 = (np.insert(ids[: n - 2], 0, 0) if n > 2 else np.zeros(1, dtype=np.int64))[gaps]
+        glued = toks.glued[right].astype(np.int64)
+        rule = np.isin(toks.ends[left], rule_ends).astype(np.int64)
         # tokens since the last one ending a clause, binned
         idx = np.arange(n)
         last = np.maximum.accumulate(np.where(toks.clause_end, idx, -1))
-        since = np.minimum(idx - last, 40)[: n - 1]
+        since = np.minimum(idx - last, 40)[left]
         since_bin = np.searchsorted(_SINCE_BINS, since, side="right")
         s_l, s_r = shapes[left], shapes[right]
-        direct = [ids[left], v + ids[right], 2 * v + left2[: n - 1], 3 * v + right2[: n - 1]]
+        i_l, i_r = ids[left], ids[right]
+        direct = [i_l, v + i_r, 2 * v + left2, 3 * v + right2]
         hashed = [
             s_l * 1031 + 1,
             s_r * 1031 + 2,
             (s_l * 2053 + s_r) * 7 + 3,
-            (ids[left] * 131 + s_r) * 11 + 4,
-            (s_l * 137 + ids[right]) * 13 + 5,
-            (ids[left] * 1000003 + ids[right]) * 17 + 6,
-            (ids[right] * 1000003 + right2[: n - 1]) * 19 + 7,
+            (i_l * 131 + s_r) * 11 + 4,
+            (s_l * 137 + i_r) * 13 + 5,
+            (i_l * 1000003 + i_r) * 17 + 6,
+            (i_r * 1000003 + right2) * 19 + 7,
             (glued * 2053 + s_r) * 23 + 8,
             (rule * 64 + since_bin * 2 + glued) * 29 + 9,
             ((section[right] * 2 + section[left]) * 2053 + s_r) * 31 + 10,
@@ -193,7 +195,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             return toks, np.zeros(0, dtype=np.int64), np.zeros((0, 15), dtype=np.int64)
         gaps = np.flatnonzero(toks.glued[1:] | (toks.first[1:] != 2) | toks.clause_end[:-1])
         rule_ends = np.array([e for _, e in split_sentences(text, start, end)], dtype=np.int64)
-        return toks, gaps, self._features(toks, rule_ends)[gaps]
+        return toks, gaps, self._features(toks, rule_ends, gaps)
 
     # ---- estimator
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache, partial
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -200,9 +201,10 @@ def _unwrapped(text: str) -> bool:
     return width > _WRAP_MAX or near < _WRAP_SHARE * len(lengths)
 
 
-def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool, unwrapped: bool = False) -> bool:
-    """Whether line `nxt` continues the sentence or item of line `prev` (a hard wrap); in an
-    `unwrapped` text, a line starting with a capital never does."""
+def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool, unwrapped: Callable[[], bool] = bool) -> bool:
+    """Whether line `nxt` continues the sentence or item of line `prev` (a hard wrap); in a text
+    whose lines are whole (`unwrapped()`, asked only when needed), a line starting with a capital
+    never does."""
     if nxt.marker or nxt.new_block or prev.learned:
         return False
     before, after = text[prev.start : prev.end], text[nxt.start : nxt.end]
@@ -218,7 +220,7 @@ def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool, unwrapped: bool = 
         return False
     if first.islower() or first in ",;)–—-&":
         return True
-    if unwrapped:
+    if unwrapped():
         return False
     if in_item:  # a wrapped item: its line was long, and the next line is no heading
         return len(before) >= 25 and not _is_heading(after)
@@ -231,7 +233,7 @@ def _blocks(text: str, units: list[_Unit]) -> list[tuple[int, int, bool, bool]]:
     """Group line pieces into blocks (start, end, is_item, learned): wrapped lines joined back."""
     blocks: list[tuple[int, int, bool, bool]] = []
     prev: _Unit | None = None
-    unwrapped = _unwrapped(text)
+    unwrapped = cache(partial(_unwrapped, text))
     for u in units:
         if prev is not None and _joins(text, prev, u, blocks[-1][2], unwrapped):
             start, _, item, _ = blocks[-1]
@@ -280,6 +282,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             continue
         spans.append(_strip(text, cur, stop))
         cur = nxt
+    if cur == start < end and text[start] not in _WS and text[end - 1] not in _WS:
+        return [(start, end)]  # one sentence, already trimmed: the common case
     spans.append(_strip(text, cur, end))
     return [s for s in spans if s[0] < s[1]]
 

@@ -31,7 +31,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[45, 90, 180, 360])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default=str(ROOT / "training/results"))
+    parser.add_argument("--plot", action="store_true", help="only redraw the plot from --out's learning_curve.json")
     args = parser.parse_args()
+    if args.plot:
+        plot(json.loads((Path(args.out) / "learning_curve.json").read_text()), Path(args.out))
+        return
 
     corpus = postings_of(load_annotations([args.train]))
     sets = {k: v for k, v in test_sets().items() if k in ("seeds", "dev")}
@@ -60,10 +64,21 @@ def main() -> None:
     (out / "learning_curve.md").write_text("\n".join(table) + "\n")
     print("\n".join(table))
 
-    import matplotlib
+    plot(rows, out)
 
+
+def plot(rows: list[dict], out: Path) -> None:
+    """The accuracy columns of `rows` against the training size, as `out/learning_curve.png`
+    (`python training/learning_curve.py --plot` redraws it from `learning_curve.json`)."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("note: matplotlib is not installed, so no plot (pip install -e '.[bench]')")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    heads = [k for k in rows[0] if k not in ("postings", "runs")]
 
     fig, ax = plt.subplots(figsize=(6, 4))
     x = [r["postings"] for r in rows]

@@ -11,6 +11,9 @@ Parts (throughput, peers and cost by default; --only chooses, --profile adds the
               accuracy on the seeds (FORMAT.md views 2 and 3);
   cost        model load time, model size on disk, peak RSS while predicting (fresh process),
               training time against the number of training postings (fresh process, one core);
+  streaming   peak RSS and rate of the CLI's chunked batch mode (`jobsections predict BIG.jsonl -o DIR
+              --chunk 10000`) in a fresh process at 1,000 / 10,000 / 100,000 postings: flat if
+              the input is streamed;
   profile     cProfile of the full predict, top 25 functions by cumulative time (or --profile).
 
 Prints a table and a verdict against the targets, and writes everything as JSON.
@@ -64,7 +67,7 @@ from jobsections.train import train_model
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "worker.py"
-PARTS = ("throughput", "accuracy", "peers", "cost", "profile")
+PARTS = ("throughput", "accuracy", "peers", "cost", "streaming", "profile")
 PEERS = ("textcat", "minilm")
 MB = 1024 * 1024
 
@@ -78,6 +81,8 @@ FULL = {
     "test_postings": 0,
     "train_sizes": [100, 200, 400, 800, 1000],
     "rss_sizes": [100, 500, 1000],
+    "stream_sizes": [1000, 10_000, 100_000],
+    "chunk": 10_000,
     "load_repeats": 5,
 }
 QUICK = {
@@ -89,6 +94,8 @@ QUICK = {
     "test_postings": 1,
     "train_sizes": [10, 20],
     "rss_sizes": [40],
+    "stream_sizes": [20, 40],
+    "chunk": 10,
     "load_repeats": 2,
 }
 
@@ -98,10 +105,11 @@ MAX_LOAD_SECONDS = 1.0
 MAX_MODEL_MB = 25.0
 MAX_RSS_MB = 600.0
 RSS_AT = 1000
+MAX_STREAM_GROWTH = 0.20  # peak RSS of the chunked predict at the largest size over that at the smallest, minus 1
 MIN_SEEDS_ACCURACY = 0.92  # end to end
 MIN_DEV_ACCURACY = 0.88  # end to end, the dev set of real postings
 MIN_DEV_GOLD_ACCURACY = 0.90  # gold segments, the dev set
-MAX_TRAIN_SECONDS = 600.0  # the whole corpus (720 postings) on one core under 10 minutes: N=1000 is above it
+MAX_TRAIN_SECONDS = 600.0  # the whole corpus (880 postings) on one core under 10 minutes: N=1000 is above it
 TRAIN_AT = 1000
 
 
@@ -564,6 +572,29 @@ def _slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return float(np.polyfit(xs, ys, 1)[0] * 1000)
 
 
+# ---------------------------------------------------------------- streaming
+
+
+def streaming(args: argparse.Namespace, model_dir: Path, postings: Sequence[Posting]) -> dict[str, Any]:
+    """Peak RSS and rate of the CLI's chunked predict over growing inputs, each in a fresh process."""
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sorted(args.stream_sizes):
+            corpus_path, out = Path(tmp) / f"in-{n}.jsonl", Path(tmp) / f"out-{n}"
+            with open(corpus_path, "w", encoding="utf-8") as f:
+                for p in cycle(postings, n):
+                    f.write(json.dumps({"id": p.id, "text": p.text}, ensure_ascii=False) + "\n")
+            options = ("--model", model_dir, "--corpus", corpus_path, "--out", out, "--chunk", args.chunk)
+            run = in_fresh_process("stream", *options, "--batch-size", args.batch_size, threads=args.threads)
+            if run["status"] != 0:
+                raise RuntimeError(f"jobsections predict --chunk exited with {run['status']} on {n} postings")
+            run["input_mb"] = corpus_path.stat().st_size / MB
+            runs.append(run)
+            shutil.rmtree(out)
+            corpus_path.unlink()
+    return {"chunk": args.chunk, "runs": runs, "growth": runs[-1]["peak_rss_mb"] / runs[0]["peak_rss_mb"] - 1}
+
+
 # ---------------------------------------------------------------- profile
 
 
@@ -730,6 +761,15 @@ def table(result: dict[str, Any]) -> str:
             )
         if c["training_growth_exponent"] is not None:
             lines.append(f"    growth: time ~ N^{c['training_growth_exponent']:.2f}")
+    if "streaming" in result:
+        st = result["streaming"]
+        lines += ["", f"Streaming: jobsections predict BIG.jsonl -o DIR --chunk {st['chunk']}, a fresh process each"]
+        for x in st["runs"]:
+            lines.append(
+                f"  N={x['postings']:>7,} ({x['input_mb']:.0f} MB of JSONL): peak RSS {x['peak_rss_mb']:.0f} MB, "
+                f"{x['postings'] / x['seconds']:.1f} postings/s with the model load"
+            )
+        lines.append(f"  peak RSS at the largest N over the smallest: {st['growth']:+.1%}")
     if "verdict" in result:
         lines += ["", "Verdict"]
         for v in result["verdict"]:
@@ -797,6 +837,14 @@ def verdict(result: dict[str, Any]) -> list[dict[str, Any]]:
         )
     else:
         add("load time, size, memory, training time", None, "cost not run")
+    if st := result.get("streaming"):
+        small, big = st["runs"][0], st["runs"][-1]
+        add(
+            f"chunked predict: peak RSS at {big['postings']:,} postings within {MAX_STREAM_GROWTH:.0%} "
+            f"of that at {small['postings']:,}",
+            st["growth"] <= MAX_STREAM_GROWTH,
+            f"{big['peak_rss_mb']:.0f} MB vs {small['peak_rss_mb']:.0f} MB ({st['growth']:+.1%})",
+        )
     return out
 
 
@@ -812,7 +860,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--test", type=Path, default=ROOT / "annotations/seeds.jsonl", help="test annotations (never trained on)"
     )
-    ap.add_argument("--only", default=",".join(PARTS[:4]), help=f"comma-separated parts: {', '.join(PARTS)}")
+    ap.add_argument("--only", default=",".join(PARTS[:5]), help=f"comma-separated parts: {', '.join(PARTS)}")
     ap.add_argument("--profile", action="store_true", help="also profile the full predict (top 25 by cumulative time)")
     ap.add_argument("--quick", action="store_true", help="few postings, one run: a smoke test under a minute")
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/latest.json", help="JSON output file")
@@ -826,6 +874,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--test-postings", type=int, help="use only the first N test postings (default: all)")
     ap.add_argument("--train-sizes", type=int, nargs="+", help=f"training postings to time ({FULL['train_sizes']})")
     ap.add_argument("--rss-sizes", type=int, nargs="+", help=f"postings to measure peak RSS at ({FULL['rss_sizes']})")
+    ap.add_argument(
+        "--stream-sizes", type=int, nargs="+", help=f"postings for the chunked predict ({FULL['stream_sizes']})"
+    )
+    ap.add_argument("--chunk", type=int, help=f"input rows per part file of the chunked predict ({FULL['chunk']})")
     ap.add_argument("--load-repeats", type=int, help=f"model loads to time ({FULL['load_repeats']})")
     ap.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated peers: {', '.join(PEERS)}")
     ap.add_argument("--threads", type=int, default=1, help="BLAS/torch threads per process (default 1)")
@@ -890,6 +942,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "accuracy": lambda: accuracy(model_dir),
             "peers": lambda: peers(args, model_dir, train, seeds, spread(texts, args.peer_postings)),
             "cost": lambda: cost(args, model_dir, corpus),
+            "streaming": lambda: streaming(args, model_dir, [*written, *test]),
             "profile": lambda: profile(load_model(model_dir), corpus, args.batch_size),
         }
         result["part_seconds"] = {}

@@ -5,7 +5,9 @@ Each task prints one JSON object on stdout:
   load   import jobsections and `jobsections.load(MODEL)`: the cold start;
   rss    load MODEL with `load_model`, predict the first N postings of CORPUS (JSONL of
          {"id", "text"}) with `predict_records`, keeping every record: peak RSS (VmHWM);
-  train  train on the postings of TRAIN repeated to N (distinct ids), pinned to one core.
+  train  train on the postings of TRAIN repeated to N (distinct ids), pinned to one core;
+  stream run `jobsections predict CORPUS -o OUT --chunk CHUNK` (the CLI's chunked, streaming
+         batch mode) in this process: peak RSS (VmHWM) and seconds.
 
 With --without-torch an installed torch is hidden from the libraries that look for it: spaCy's
 thinc imports torch whenever it is installed (about +200 MB and +2 s), which jobsections does
@@ -101,6 +103,23 @@ def predict_memory(model: str, corpus: str, n: int, batch_size: int) -> dict[str
     }
 
 
+def stream_memory(model: str, corpus: str, out: str, chunk: int, batch_size: int) -> dict[str, Any]:
+    """Peak RSS and seconds of the CLI's chunked predict over the whole of `corpus`."""
+    from jobsections.cli import main as cli
+
+    with open(corpus, encoding="utf-8") as f:
+        postings = sum(1 for _ in f)
+    started = time.perf_counter()
+    args = ["predict", corpus, "-o", out, "--chunk", str(chunk), "--model", model, "--batch-size", str(batch_size)]
+    status = cli(args)
+    return {
+        "postings": postings,
+        "status": status,
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def train_time(train: str, n: int, seed: int) -> dict[str, Any]:
     """Wall and CPU seconds of `train_model` on the training postings repeated to `n`, one core."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -122,9 +141,11 @@ def train_time(train: str, n: int, seed: int) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one task and print its result as JSON."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("task", choices=["load", "rss", "train"])
+    ap.add_argument("task", choices=["load", "rss", "train", "stream"])
     ap.add_argument("--model", help="model directory (load, rss)")
-    ap.add_argument("--corpus", help="JSONL of postings to predict (rss)")
+    ap.add_argument("--corpus", help="JSONL of postings to predict (rss, stream)")
+    ap.add_argument("--out", help="output directory of the chunked predict (stream)")
+    ap.add_argument("--chunk", type=int, default=10_000, help="input rows per part file (stream)")
     ap.add_argument("--train", help="annotation JSONL to train on (train)")
     ap.add_argument("-n", type=int, default=1000, help="postings (rss, train)")
     ap.add_argument("--batch-size", type=int, default=64)
@@ -140,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cold_load(args.model)
     elif args.task == "rss":
         result = predict_memory(args.model, args.corpus, args.n, args.batch_size)
+    elif args.task == "stream":
+        result = stream_memory(args.model, args.corpus, args.out, args.chunk, args.batch_size)
     else:
         result = train_time(args.train, args.n, args.seed)
     result["torch_imported"] = "torch" in sys.modules

@@ -75,6 +75,17 @@ def test_state_round_trip_gives_the_same_weights_and_cuts(model: BoundaryModel) 
     assert again.cuts(text, 0, len(text)) == model.cuts(text, 0, len(text))
 
 
+def test_a_model_saved_before_context_keeps_its_templates(model: BoundaryModel) -> None:
+    meta, arrays = model.to_state()
+    old = {**meta, "params": {k: v for k, v in meta["params"].items() if k != "context"}}
+    assert model.context == 2 and BoundaryModel.from_state(old, arrays).context == 1
+    text = " ".join(ITEMS + QUALS)
+    _, gaps, feats = BoundaryModel.from_state(old, arrays)._gaps(text, 0, len(text))
+    assert feats.shape == (len(gaps), 15)
+    assert model._gaps(text, 0, len(text))[2].shape == (len(gaps), 19)
+    assert np.array_equal(model._gaps(text, 0, len(text))[2][:, :15], feats)
+
+
 def test_state_with_wrong_shape_is_refused(model: BoundaryModel) -> None:
     meta, arrays = model.to_state()
     with pytest.raises(ValueError, match="shape"):
@@ -95,3 +106,16 @@ def test_applies_by_line_length_and_layout() -> None:
     m = BoundaryModel(min_line=200, layout_line=1000)
     assert m.applies(201, flat=True) and not m.applies(200, flat=True)
     assert not m.applies(999, flat=False) and m.applies(1001, flat=False)
+
+
+def test_a_one_line_ad_rewrapped_is_cut_as_the_one_line(model: BoundaryModel) -> None:
+    flat = variant(_posting(0), "flatten")
+    wrapped = variant(flat, "rewrap", width=60)
+    assert "\n" in wrapped.text and len(wrapped.text) == len(flat.text)
+    short = BoundaryModel.from_state(*model.to_state())
+    short.set_params(layout_line=len(flat.text) - 1)  # the joined block is as long as a line it cuts
+    cut = segment_text(flat.text, short)
+    assert segment_text(wrapped.text, short) == cut
+    assert [flat.text[s:e] for s, e, _ in cut] == _posting(0).text.split("\n")
+    short.set_params(layout_line=len(flat.text))  # shorter than that: the rules join and split it
+    assert segment_text(wrapped.text, short) != cut

@@ -115,10 +115,11 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     `fit(lines)` takes `(text, start, end, ends)` items (`ends`: the offsets where gold segments
     end); `cuts(text, start, end)` returns the pieces of `text[start:end]` between the boundaries.
     `min_count` prunes rare words from the vocabulary, `C` is the logistic regression's inverse
-    regularisation;
-    the segmenter hands the model the lines longer than `min_line` characters in a text with no
-    line breaks, and those longer than `layout_line` in a text with layout (where the rules are
-    exact almost everywhere).
+    regularisation, `context` the template set (1: the words and shapes either side of the gap;
+    2 adds the shapes two tokens away and the distance to the clause ends either side, crossed
+    with the next token's shape). The segmenter hands the model the lines longer than `min_line`
+    characters in a text with no line breaks, and those longer than `layout_line` in a text with
+    layout (where the rules are exact almost everywhere).
     """
 
     def applies(self, length: int, flat: bool) -> bool:
@@ -133,8 +134,10 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         min_line: int = 200,
         layout_line: int = 1000,
         max_iter: int = 200,
+        context: int = 2,
     ) -> None:
         self.C = C
+        self.context = context
         self.min_line = min_line
         self.layout_line = layout_line
         self.min_count = min_count
@@ -182,6 +185,18 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             ((section[right] * 2 + section[left]) * 2053 + s_r) * 31 + 10,
             (rule * 2053 + s_r) * 37 + 11,
         ]
+        if self.context >= 2:
+            # the shapes two tokens away, and how far the gap is from the clause ends either side
+            pad = np.concatenate([[0], shapes, [0]])  # pad[i + 1]: token i's shape; 0 beyond the line
+            s_l2, s_r2 = pad[left], pad[right + 2]
+            following = np.minimum.accumulate(np.where(toks.clause_end, idx, n)[::-1])[::-1]
+            until_bin = np.searchsorted(_SINCE_BINS, np.minimum(following - idx, 40)[right], side="right")
+            hashed += [
+                ((s_l2 * 2053 + s_l) * 2053 + s_r) * 41 + 12,
+                ((s_l * 2053 + s_r) * 2053 + s_r2) * 43 + 13,
+                (since_bin * 2053 + s_r) * 47 + 14,
+                ((until_bin * 16 + since_bin) * 2053 + s_r) * 53 + 15,
+            ]
         return np.column_stack(direct + [4 * v + (h % _HASH) for h in hashed])
 
     def _gaps(self, text: str, start: int, end: int) -> tuple[Tokens, np.ndarray, np.ndarray]:
@@ -192,7 +207,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         """
         toks = Tokens(text, start, end)
         if len(toks.words) < 2:
-            return toks, np.zeros(0, dtype=np.int64), np.zeros((0, 15), dtype=np.int64)
+            return toks, np.zeros(0, dtype=np.int64), np.zeros((0, 15 if self.context < 2 else 19), dtype=np.int64)
         gaps = np.flatnonzero(toks.glued[1:] | (toks.first[1:] != 2) | toks.clause_end[:-1])
         rule_ends = np.array([e for _, e in split_sentences(text, start, end)], dtype=np.int64)
         return toks, gaps, self._features(toks, rule_ends, gaps)
@@ -279,7 +294,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BoundaryModel:
         """Rebuild a fitted model from `to_state`'s parts."""
-        model = cls(**meta["params"])
+        model = cls(**{"context": 1, **meta["params"]})  # models saved before `context` used level 1
         model._set_vocabulary(meta["vocabulary"])
         model.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
         model.intercept_ = float(meta["intercept"])

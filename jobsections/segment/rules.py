@@ -369,7 +369,9 @@ def _learned_kind(block: str, is_item: bool) -> str:
 def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Segment]:
     """Segments of a posting as `(start, end, kind)`, sorted, non-overlapping, trimmed.
 
-    With a `BoundaryModel`, the long lines without layout that it `applies` to are cut by it.
+    With a `BoundaryModel`, the long lines without layout that it `applies` to are cut by it, and
+    so are the blocks of hard-wrapped lines joined back that are as long as such a line (a one-line
+    ad re-wrapped by an e-mail client).
     """
     segments: list[Segment] = []
     for bs, be, is_item, learned in _blocks(text, _units(text, boundaries)):
@@ -377,6 +379,12 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
         block = text[bs:be]
         if learned:
             segments.append((bs, be, _learned_kind(block, is_item)))
+            continue
+        if boundaries is not None and "\n" in block and boundaries.applies(be - bs, flat=False):
+            # hard-wrapped lines joined back into one as long as a line the model cuts: cut it so,
+            # each piece typed as the same words on one line would be
+            pieces = boundaries.cuts(text, bs, be)
+            segments += [(s, e, _learned_kind(" ".join(text[s:e].split()), is_item)) for s, e in pieces]
             continue
         if is_item:
             segments += [(s, e, "item") for s, e in split_sentences(text, bs, be)]

@@ -265,7 +265,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
     else:
-        print(format_report(report, title))
+        print(format_report(report, report["title"]))
     return 0
 
 
@@ -319,6 +319,7 @@ LAYOUT_TITLES = {
     "flatten": "white space collapsed",
     "flatten-lines": "line breaks replaced by spaces",
     "rewrap": "re-wrapped at {} columns",
+    "pdf": "copied out of a PDF",
 }
 
 
@@ -330,6 +331,8 @@ def _layout_steps(args: argparse.Namespace) -> list[tuple[Any, ...]]:
             steps.append((name.replace("_", "-"),))
     if args.rewrap is not None:
         steps.append(("rewrap", args.rewrap))
+    if args.pdf:
+        steps.append(("pdf",))
     return steps
 
 
@@ -510,7 +513,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     v = e.add_argument_group(
         "layout variants",
         "score the postings after changing their layout, the gold offsets carried through; "
-        "several apply in this order: --strip-markers, --glue, --flatten / --flatten-lines, --rewrap",
+        "several apply in this order: --strip-markers, --glue, --flatten / --flatten-lines, --rewrap, --pdf",
     )
     v.add_argument("--strip-markers", action="store_true", help="remove list markers and decoration")
     v.add_argument("--glue", action="store_true", help="run segments split by a line break into each other, no space")
@@ -525,6 +528,13 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         type=_whole_number(10),
         metavar="N",
         help="hard-wrap lines longer than N (>= 10) characters at spaces",
+    )
+    v.add_argument(
+        "--pdf",
+        action="store_true",
+        help="lay each posting out on A4 pages with a header and page numbers (fpdf2: pip install "
+        "'jobsections[pdf]') and take the text pdftotext extracts (apt-get install poppler-utils); "
+        "the gold moves by aligning words, and the page furniture is gold 'other'",
     )
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
     e.add_argument(

@@ -1,8 +1,12 @@
-"""Shared fixtures: a small model trained on a few postings of the written corpus."""
+"""Shared fixtures: a small model trained on a few postings of the written corpus, and the check
+for the PDF tools."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,3 +48,13 @@ def small_model(small_postings: list[Posting]) -> SectionModel:
 @pytest.fixture(scope="session")
 def small_model_dir(small_model: SectionModel, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_model(small_model, tmp_path_factory.mktemp("model") / "m")
+
+
+@pytest.fixture
+def pdf_tools() -> None:
+    """Skip a test that makes real PDFs when fpdf2 or pdftotext is missing, unless
+    JOBSECTIONS_REQUIRE_PDF=1 (as `.ci/run` sets: it installs them), where it fails."""
+    if importlib.util.find_spec("fpdf") is None or shutil.which("pdftotext") is None:
+        if os.environ.get("JOBSECTIONS_REQUIRE_PDF") == "1":
+            pytest.fail("JOBSECTIONS_REQUIRE_PDF=1 but fpdf2 or pdftotext is missing")
+        pytest.skip("needs fpdf2 (pip install -e '.[pdf]') and pdftotext (apt-get install poppler-utils)")

@@ -16,6 +16,14 @@ def test_pytest_settings_keep_the_test_count_visible() -> None:
     assert "-q" not in str(settings.get("addopts", "")).split()
 
 
+def test_every_subpackage_is_packaged() -> None:
+    """A non-editable install gets only the packages pyproject.toml lists: each must be there."""
+    tomllib = pytest.importorskip("tomllib")
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "jobsections").rglob("__init__.py")}
+    assert found <= listed
+
+
 def _readme() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
 

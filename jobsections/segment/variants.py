@@ -127,6 +127,13 @@ def stripped_flat(text: str, segments: Sequence[dict[str, Any]]) -> tuple[str, S
     return collapse_whitespace(*strip_markers(text, segments))
 
 
+def pdf_copy(text: str, segments: Sequence[dict[str, Any]]) -> tuple[str, Segments]:
+    """The text as copied out of a PDF of it (`jobsections.segment.pdf`: fpdf2 and pdftotext)."""
+    from jobsections.segment.pdf import pdf_copy as copy
+
+    return copy(text, segments)
+
+
 VARIANTS: dict[str, Callable[[str, Sequence[dict[str, Any]]], tuple[str, Segments]]] = {
     "flatten": collapse_whitespace,
     "flatten-lines": flatten_lines,
@@ -134,6 +141,7 @@ VARIANTS: dict[str, Callable[[str, Sequence[dict[str, Any]]], tuple[str, Segment
     "glue": glue_lines,
     "strip-flatten": stripped_flat,
     "scraped": scraped,
+    "pdf": pdf_copy,
 }
 
 

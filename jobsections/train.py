@@ -9,6 +9,7 @@ layout kind from the segmenter with that boundary model, so training sees what p
 from __future__ import annotations
 
 import time
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from jobsections.model import BOUNDARY, SectionModel
 from jobsections.readers import InputError, Posting
 from jobsections.segment import kinds_for
 from jobsections.segment.boundary import BoundaryModel, training_lines
+from jobsections.segment.rules import wrapped_blocks
 from jobsections.segment.variants import variant
 
 # The layout variants each posting is also learned in, by the classifier and the boundary model.
@@ -74,13 +76,21 @@ def _check_enough(counts: Counter[str]) -> None:
 def train_boundary(
     postings: Sequence[Posting], copies: Sequence[str] = BOUNDARY_COPIES, **params: Any
 ) -> BoundaryModel:
-    """Fit the boundary model on the long lines of the postings and of their layout variants."""
+    """Fit the boundary model on the long lines of the postings and of their layout variants, and
+    a `wrapped` model also on the blocks of hard-wrapped lines of each posting and of a copy of it
+    re-wrapped at 60 to 80 columns (the width from the posting's id)."""
     model = BoundaryModel(**params)
     lines = [
         line
         for p in _with_copies(postings, copies)
         for line in training_lines(p.text, p.segments or [], model.min_line)
     ]
+    if model.wrapped:
+        for p in postings:
+            for q in (p, variant(p, "rewrap", width=60 + zlib.crc32(p.id.encode("utf-8")) % 21)):
+                ends = {s["end"] for s in q.segments or []}
+                blocks, hints = wrapped_blocks(q.text)
+                lines += [(q.text, start, end, ends, hints) for start, end in blocks]
     return model.fit(lines)
 
 

@@ -9,6 +9,7 @@ import pytest
 from jobsections.readers import Posting
 from jobsections.segment import is_flat, segment_text
 from jobsections.segment.boundary import BoundaryModel, Tokens, training_lines
+from jobsections.segment.rules import hard_wrapped, wrapped_blocks
 from jobsections.segment.variants import variant
 
 ITEMS = [
@@ -78,12 +79,34 @@ def test_state_round_trip_gives_the_same_weights_and_cuts(model: BoundaryModel) 
 def test_a_model_saved_before_context_keeps_its_templates(model: BoundaryModel) -> None:
     meta, arrays = model.to_state()
     old = {**meta, "params": {k: v for k, v in meta["params"].items() if k != "context"}}
-    assert model.context == 2 and BoundaryModel.from_state(old, arrays).context == 1
+    old = {**old, "params": {k: v for k, v in old["params"].items() if k != "wrapped"}}
+    again = BoundaryModel.from_state(old, arrays)
+    assert (model.context, model.wrapped) == (2, True) and (again.context, again.wrapped) == (1, False)
     text = " ".join(ITEMS + QUALS)
-    _, gaps, feats = BoundaryModel.from_state(old, arrays)._gaps(text, 0, len(text))
+    _, gaps, feats = again._gaps(text, 0, len(text))
     assert feats.shape == (len(gaps), 15)
-    assert model._gaps(text, 0, len(text))[2].shape == (len(gaps), 19)
+    assert model._gaps(text, 0, len(text))[2].shape == (len(gaps), 22)
     assert np.array_equal(model._gaps(text, 0, len(text))[2][:, :15], feats)
+
+
+def test_tokens_know_their_lines() -> None:
+    text = "Lead the team\nand report.\nApply now"
+    toks = Tokens(text, 0, len(text))
+    assert toks.line_end.tolist() == [False, False, True, False, True, False, False]
+    assert toks.line_start.tolist() == [0, 0, 0, 14, 14, 26, 26]
+
+
+def test_only_a_wrapped_model_cuts_hard_wrapped_text(model: BoundaryModel) -> None:
+    paragraph = " ".join(["Map data flows from product feeds and business systems to the warehouse."] * 6)
+    wrapped = variant(Posting("w", paragraph, "", [{"start": 0, "end": len(paragraph), "label": "other"}]), "rewrap")
+    assert hard_wrapped(wrapped.text, model) and not hard_wrapped(paragraph, model)
+    plain = BoundaryModel.from_state(*model.to_state())
+    plain.set_params(wrapped=False)
+    assert not hard_wrapped(wrapped.text, plain) and not hard_wrapped(wrapped.text, None)
+    assert segment_text(wrapped.text, plain) == segment_text(wrapped.text)  # the rules join and split it
+    blocks, hints = wrapped_blocks(wrapped.text)
+    line_starts = [0] + [i + 1 for i, c in enumerate(wrapped.text) if c == "\n"]
+    assert blocks == [(0, len(wrapped.text))] and hints[0] == 0 and set(hints) <= set(line_starts)
 
 
 def test_state_with_wrong_shape_is_refused(model: BoundaryModel) -> None:
@@ -113,7 +136,7 @@ def test_a_one_line_ad_rewrapped_is_cut_as_the_one_line(model: BoundaryModel) ->
     wrapped = variant(flat, "rewrap", width=60)
     assert "\n" in wrapped.text and len(wrapped.text) == len(flat.text)
     short = BoundaryModel.from_state(*model.to_state())
-    short.set_params(layout_line=len(flat.text) - 1)  # the joined block is as long as a line it cuts
+    short.set_params(layout_line=len(flat.text) - 1, wrapped=False)  # the joined block is as long as a line it cuts
     cut = segment_text(flat.text, short)
     assert segment_text(wrapped.text, short) == cut
     assert [flat.text[s:e] for s, e, _ in cut] == _posting(0).text.split("\n")

@@ -4,8 +4,9 @@ The rules segmenter is exact where layout speaks (a marker at a line start, a bl
 must guess inside a long line: a scraped posting on one line, a paragraph, items run together
 (`…business systems Develop workflows…`, `…data setsExperience with…`). There this model decides.
 
-Candidates are the gaps between the tokens of a line: every white-space gap, and every glued join
-inside a token (a small letter, digit, `*` or closing punctuation followed by a capital). Each gap
+Candidates are the gaps between the tokens of a line (or of a block of hard-wrapped lines):
+every white-space gap, and every glued join inside a token (a small letter, digit, `*` or
+closing punctuation followed by a capital). Each gap
 gets one feature per template (the words either side, their shapes, the next word after, the
 word pair, whether the rules would end a sentence there, how far the last full stop is ...), and a
 logistic regression over those one-hot templates says whether a segment ends there. Features
@@ -35,6 +36,7 @@ _GLUE = re.compile(r"(?<=[a-z0-9*%.:;!?)\]])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z]
 _EDGE_PUNCT = "\"'“”‘’()[]{}.,:;!?*•·-–—|/\\<>"
 _HASH = 1 << 18
 _SINCE_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20, 30])
+_ROOM_BINS = np.array([3, 8, 15, 30])  # characters a line ends short of the block's wrap width
 _SECTION_WORDS = frozenset(
     "about background introduction overview summary description role responsibilities duties tasks "
     "qualifications requirements required skills experience education profile competencies benefits "
@@ -73,7 +75,7 @@ class Tokens:
     joins, with offsets (into `text`) and the look of each as arrays, computed over the line's
     code points at once."""
 
-    __slots__ = ("clause_end", "ends", "first", "glued", "shapes", "starts", "words")
+    __slots__ = ("clause_end", "ends", "first", "glued", "line_end", "line_start", "shapes", "starts", "words")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         line = text[start:end]
@@ -105,6 +107,13 @@ class Tokens:
         caps = ((low[ends] - low[starts]) == 0) & ((up[ends] - up[starts]) >= 2)
         self.shapes = (self.first * 32 + last) * 4 + caps * 2 + ((ends - starts) > 3)
         self.clause_end = _CLAUSE_END[codes[ends - 1]]
+        # hard-wrapped text: whether a line break follows each token, and where each token's line starts
+        breaks = np.flatnonzero(codes == 10)
+        self.line_end = np.zeros(n, dtype=bool)
+        if len(breaks):
+            after = np.searchsorted(starts, breaks)  # the token after each line break
+            self.line_end[after[(after > 0) & (after < n)] - 1] = True
+        self.line_start = np.concatenate([[0], breaks + 1])[np.searchsorted(breaks, ends)] + start
         self.starts = starts + start
         self.ends = ends + start
 
@@ -117,7 +126,10 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     `min_count` prunes rare words from the vocabulary, `C` is the logistic regression's inverse
     regularisation, `context` the template set (1: the words and shapes either side of the gap;
     2 adds the shapes two tokens away and the distance to the clause ends either side, crossed
-    with the next token's shape). The segmenter hands the model the lines longer than `min_line`
+    with the next token's shape). A `wrapped` model also learns from blocks of hard-wrapped lines
+    (a line break after a line that ends early, where the next word would have fitted, is no
+    wrap; where the rules would start a block), and the segmenter then hands it every such block
+    of a hard-wrapped text. The segmenter hands the model the lines longer than `min_line`
     characters in a text with no line breaks, and those longer than `layout_line` in a text with
     layout (where the rules are exact almost everywhere).
     """
@@ -135,9 +147,11 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         layout_line: int = 1000,
         max_iter: int = 200,
         context: int = 2,
+        wrapped: bool = True,
     ) -> None:
         self.C = C
         self.context = context
+        self.wrapped = wrapped
         self.min_line = min_line
         self.layout_line = layout_line
         self.min_count = min_count
@@ -151,7 +165,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         keys = map(str.lower, map(str.strip, words, repeat(_EDGE_PUNCT)))
         return np.fromiter(map(self.vocabulary_.get, keys, repeat(0)), dtype=np.int64, count=len(words))
 
-    def _features(self, toks: Tokens, rule_ends: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    def _features(self, toks: Tokens, rule_ends: np.ndarray, gaps: np.ndarray, hints: Sequence[int] = ()) -> np.ndarray:
         """One row per candidate gap (`gaps`: the index i of the token before the gap between
         tokens i and i+1), one column per template: feature indices."""
         n = len(toks.words)
@@ -197,35 +211,56 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
                 (since_bin * 2053 + s_r) * 47 + 14,
                 ((until_bin * 16 + since_bin) * 2053 + s_r) * 53 + 15,
             ]
+        if self.wrapped:
+            # a block of hard-wrapped lines: a line break after a line that ends early, where the
+            # next word would have fitted, is no wrap
+            lengths = toks.ends - toks.line_start
+            width = np.percentile(lengths[toks.line_end], 90) if toks.line_end.any() else 0
+            nl = toks.line_end[left]
+            room = width - lengths[left]
+            fits = nl & (room > toks.ends[right] - toks.starts[right])
+            early = np.searchsorted(_ROOM_BINS, room, side="right") * nl
+            # 0 in a line without breaks; in a block of wrapped lines, a gap inside a line or after one
+            hint = np.isin(toks.starts[right], np.asarray(hints, dtype=np.int64))  # the rules start a block here
+            line = (((hint * 2 + nl).astype(np.int64) * 2 + fits) * 16 + early + 1) * toks.line_end.any()
+            hashed += [
+                ((line * 2053 + s_l) * 2053 + s_r) * 67 + 16,
+                (line * 64 + since_bin * 2 + rule) * 71 + 17,
+                (line * 1000003 + i_r) * 73 + 18,
+            ]
         return np.column_stack(direct + [4 * v + (h % _HASH) for h in hashed])
 
-    def _gaps(self, text: str, start: int, end: int) -> tuple[Tokens, np.ndarray, np.ndarray]:
-        """The line's tokens, its candidate gaps (index of the token before each) and their features.
+    def _gaps(
+        self, text: str, start: int, end: int, hints: Sequence[int] = ()
+    ) -> tuple[Tokens, np.ndarray, np.ndarray]:
+        """The line's tokens, its candidate gaps (index of the token before each) and their features
+        (`hints`: offsets where the rules would start a block, in a block of wrapped lines).
 
         Candidates: glued joins, and gaps before a token that does not start with a small letter
         or after one that ends a clause (`.:;!?`); elsewhere no segment ends.
         """
         toks = Tokens(text, start, end)
         if len(toks.words) < 2:
-            return toks, np.zeros(0, dtype=np.int64), np.zeros((0, 15 if self.context < 2 else 19), dtype=np.int64)
+            return toks, np.zeros(0, dtype=np.int64), np.zeros((0, self._n_templates()), dtype=np.int64)
         gaps = np.flatnonzero(toks.glued[1:] | (toks.first[1:] != 2) | toks.clause_end[:-1])
         rule_ends = np.array([e for _, e in split_sentences(text, start, end)], dtype=np.int64)
-        return toks, gaps, self._features(toks, rule_ends, gaps)
+        return toks, gaps, self._features(toks, rule_ends, gaps, hints)
 
     # ---- estimator
 
-    def fit(self, lines: Iterable[tuple[str, int, int, set[int]]], y: Any = None) -> BoundaryModel:
-        """Learn from lines `(text, start, end, ends)`: `ends` holds the offsets where a gold
-        segment ends (a gap after such an offset is a boundary)."""
+    def fit(self, lines: Iterable[tuple[Any, ...]], y: Any = None) -> BoundaryModel:
+        """Learn from lines `(text, start, end, ends)` or `(text, start, end, ends, hints)`: `ends`
+        holds the offsets where a gold segment ends (a gap after such an offset is a boundary),
+        `hints` those where the rules would start a block."""
         lines = list(lines)
         counts: Counter[str] = Counter()
-        for text, start, end, _ in lines:
+        for text, start, end, *_ in lines:
             counts.update(w.strip(_EDGE_PUNCT).lower() for w in _TOKEN.findall(text, start, end))
         words = sorted(w for w, c in counts.items() if c >= self.min_count and w)
         self._set_vocabulary(words)
         blocks, labels = [], []
-        for text, start, end, ends in lines:
-            toks, gaps, feats = self._gaps(text, start, end)
+        for text, start, end, ends, *hints in lines:
+            toks, gaps, feats = self._gaps(text, start, end, *hints)
             if not len(feats):
                 continue
             blocks.append(feats)
@@ -243,6 +278,9 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     def _set_vocabulary(self, words: Sequence[str]) -> None:
         self.vocabulary_ = {w: i + 1 for i, w in enumerate(words)}  # 0: unknown
         self.section_ = np.array([0] + [w in _SECTION_WORDS for w in words], dtype=np.int64)
+
+    def _n_templates(self) -> int:
+        return 15 + 4 * (self.context >= 2) + 3 * self.wrapped
 
     def _n_features(self) -> int:
         return 4 * (len(self.vocabulary_) + 1) + _HASH
@@ -266,10 +304,12 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     def predict(self, feats: np.ndarray) -> np.ndarray:
         return self.predict_proba(feats)[:, 1] >= self.threshold
 
-    def cuts(self, text: str, start: int, end: int, forced: Sequence[int] = ()) -> list[tuple[int, int]]:
+    def cuts(
+        self, text: str, start: int, end: int, forced: Sequence[int] = (), hints: Sequence[int] = ()
+    ) -> list[tuple[int, int]]:
         """The pieces of `text[start:end]` between the boundaries the model finds, also cut
         before each token that starts at one of the `forced` offsets (an inline bullet)."""
-        toks, gaps, feats = self._gaps(text, start, end)
+        toks, gaps, feats = self._gaps(text, start, end, hints)
         if not len(toks.words):
             return []
         cut = gaps[self.decision_function(feats) >= self._logit()] if len(feats) else gaps
@@ -294,7 +334,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BoundaryModel:
         """Rebuild a fitted model from `to_state`'s parts."""
-        model = cls(**{"context": 1, **meta["params"]})  # models saved before `context` used level 1
+        model = cls(**{"context": 1, "wrapped": False, **meta["params"]})  # as models saved before these
         model._set_vocabulary(meta["vocabulary"])
         model.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
         model.intercept_ = float(meta["intercept"])

@@ -3,8 +3,9 @@ field lines), each with its layout kind.
 
 `segment_text` works from the layout: physical lines, list markers (also inline and alone on a
 line), hard-wrapped lines joined back, blank lines, headings, field lines and sentences; long
-lines without layout go to the learned `BoundaryModel` when one is given. No spaCy here, and
-nothing knows about labels.
+lines without layout, and in a hard-wrapped text the blocks of lines no blank line or marker
+parts, go to the learned `BoundaryModel` when one is given. No spaCy here, and nothing knows
+about labels.
 """
 
 from __future__ import annotations
@@ -229,13 +230,19 @@ def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool, unwrapped: Callabl
     return len(before) >= 40 and not _is_heading(after)
 
 
-def _blocks(text: str, units: list[_Unit]) -> list[tuple[int, int, bool, bool]]:
-    """Group line pieces into blocks (start, end, is_item, learned): wrapped lines joined back."""
+def _blocks(text: str, units: list[_Unit], join_all: bool = False) -> list[tuple[int, int, bool, bool]]:
+    """Group line pieces into blocks (start, end, is_item, learned): wrapped lines joined back,
+    or with `join_all` every line that no blank line or marker parts from the one before (for the
+    boundary model to cut)."""
     blocks: list[tuple[int, int, bool, bool]] = []
     prev: _Unit | None = None
     unwrapped = cache(partial(_unwrapped, text))
     for u in units:
-        if prev is not None and _joins(text, prev, u, blocks[-1][2], unwrapped):
+        if join_all and prev is not None:
+            joined = not (u.marker or u.new_block or prev.learned)
+        else:
+            joined = prev is not None and _joins(text, prev, u, blocks[-1][2], unwrapped)
+        if joined:
             start, _, item, _ = blocks[-1]
             blocks[-1] = (start, u.end, item, False)
         else:
@@ -371,19 +378,23 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
 
     With a `BoundaryModel`, the long lines without layout that it `applies` to are cut by it, and
     so are the blocks of hard-wrapped lines joined back that are as long as such a line (a one-line
-    ad re-wrapped by an e-mail client).
+    ad re-wrapped by an e-mail client); a `wrapped` model cuts every block of a hard-wrapped text
+    (an e-mail, a PDF copy), the rules' own cuts given to it as hints.
     """
     segments: list[Segment] = []
-    for bs, be, is_item, learned in _blocks(text, _units(text, boundaries)):
+    units = _units(text, boundaries)
+    wrapped = hard_wrapped(text, boundaries)
+    hints = [bs for bs, *_ in _blocks(text, units)] if wrapped else []
+    for bs, be, is_item, learned in _blocks(text, units, join_all=wrapped):
         bs, be = _trim_decor(text, bs, be)
         block = text[bs:be]
         if learned:
             segments.append((bs, be, _learned_kind(block, is_item)))
             continue
-        if boundaries is not None and "\n" in block and boundaries.applies(be - bs, flat=False):
+        if boundaries is not None and "\n" in block and (wrapped or boundaries.applies(be - bs, flat=False)):
             # hard-wrapped lines joined back into one as long as a line the model cuts: cut it so,
             # each piece typed as the same words on one line would be
-            pieces = boundaries.cuts(text, bs, be)
+            pieces = boundaries.cuts(text, bs, be, hints=hints)
             segments += [(s, e, _learned_kind(" ".join(text[s:e].split()), is_item)) for s, e in pieces]
             continue
         if is_item:
@@ -407,6 +418,22 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
             bs, _ = _strip(text, bs + m.end(1), be)
         segments += [(s, e, "sentence") for s, e in split_sentences(text, bs, be)]
     return segments
+
+
+def hard_wrapped(text: str, boundaries: BoundaryModel | None) -> bool:
+    """Whether the boundary model cuts the text's blocks of hard-wrapped lines (a model trained
+    on wrapped copies, and a text whose longer lines cluster at one width)."""
+    return bool(boundaries is not None and boundaries.wrapped and "\n" in text.strip() and not _unwrapped(text))
+
+
+def wrapped_blocks(text: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """The blocks of two lines or more that a wrapped model cuts in a hard-wrapped text, and the
+    offsets where the rules would start a block (the model's hints)."""
+    if _unwrapped(text):
+        return [], []
+    units = _units(text)
+    blocks = [(bs, be) for bs, be, _, _ in _blocks(text, units, join_all=True) if "\n" in text[bs:be]]
+    return blocks, [bs for bs, *_ in _blocks(text, units)]
 
 
 def _run_in_field(block: str) -> re.Match[str] | None:

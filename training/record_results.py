@@ -3,7 +3,7 @@
 
 The card gets, under `results`: the model on the seeds and on the dev set, whole and by source,
 as written, with white space collapsed and with markers stripped too (measured here, see
-`measure.py`), and the 10-fold cross-validation and learning curve read from `training/results/`
+`measure.py`), and the 5-fold cross-validation and learning curve read from `training/results/`
 (written by `jobsections evaluate ... --cv 5 --json` and `training/learning_curve.py`). The
 same table goes to `training/results/headline.md`. The model itself is not changed.
 

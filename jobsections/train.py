@@ -22,7 +22,7 @@ from jobsections.model import BOUNDARY, SectionModel
 from jobsections.readers import InputError, Posting
 from jobsections.segment import kinds_for
 from jobsections.segment.boundary import BoundaryModel, training_lines
-from jobsections.segment.rules import wrapped_blocks
+from jobsections.segment.rules import wrapped_training_span
 from jobsections.segment.variants import variant
 
 # The layout variants each posting is also learned in, by the classifier and the boundary model.
@@ -77,8 +77,8 @@ def train_boundary(
     postings: Sequence[Posting], copies: Sequence[str] = BOUNDARY_COPIES, **params: Any
 ) -> BoundaryModel:
     """Fit the boundary model on the long lines of the postings and of their layout variants, and
-    a `wrapped` model also on the blocks of hard-wrapped lines of each posting and of a copy of it
-    re-wrapped at 60 to 80 columns (the width from the posting's id)."""
+    a `wrapped` model also on each hard-wrapped posting, and a copy of each re-wrapped at 60 to 80
+    columns (the width from the posting's id), as the segmenter hands them to it: whole."""
     model = BoundaryModel(**params)
     lines = [
         line
@@ -88,9 +88,9 @@ def train_boundary(
     if model.wrapped:
         for p in postings:
             for q in (p, variant(p, "rewrap", width=60 + zlib.crc32(p.id.encode("utf-8")) % 21)):
-                ends = {s["end"] for s in q.segments or []}
-                blocks, hints = wrapped_blocks(q.text)
-                lines += [(q.text, start, end, ends, hints) for start, end in blocks]
+                span = wrapped_training_span(q.text)
+                if span:
+                    lines.append((q.text, span[0], span[1], {s["end"] for s in q.segments or []}, span[2]))
     return model.fit(lines)
 
 

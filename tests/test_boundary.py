@@ -9,7 +9,7 @@ import pytest
 from jobsections.readers import Posting
 from jobsections.segment import is_flat, segment_text
 from jobsections.segment.boundary import BoundaryModel, Tokens, training_lines
-from jobsections.segment.rules import hard_wrapped, wrapped_blocks
+from jobsections.segment.rules import hard_wrapped, wrapped_training_span
 from jobsections.segment.variants import variant
 
 ITEMS = [
@@ -104,9 +104,12 @@ def test_only_a_wrapped_model_cuts_hard_wrapped_text(model: BoundaryModel) -> No
     plain.set_params(wrapped=False)
     assert not hard_wrapped(wrapped.text, plain) and not hard_wrapped(wrapped.text, None)
     assert segment_text(wrapped.text, plain) == segment_text(wrapped.text)  # the rules join and split it
-    blocks, hints = wrapped_blocks(wrapped.text)
+    start, end, hints = wrapped_training_span(wrapped.text)
     line_starts = [0] + [i + 1 for i, c in enumerate(wrapped.text) if c == "\n"]
-    assert blocks == [(0, len(wrapped.text))] and hints[0] == 0 and set(hints) <= set(line_starts)
+    assert (start, end) == (0, len(wrapped.text)) and hints[0] == 0 and set(hints) <= set(line_starts)
+    assert wrapped_training_span(paragraph) is None
+    pieces = [(s, e) for s, e, _ in segment_text(wrapped.text, model)]
+    assert pieces == sorted(pieces) and all(s < e for s, e in pieces)  # cut in one pass, in order
 
 
 def test_state_with_wrong_shape_is_refused(model: BoundaryModel) -> None:

@@ -188,18 +188,23 @@ def _strong_heading(text: str) -> bool:
     return len(text) < 80 and ((text.endswith(":") and text[0].isupper()) or _is_caps(text[:40]))
 
 
-def _unwrapped(text: str) -> bool:
-    """Whether the text's lines are whole: it has several longer lines and they do not cluster
-    at one wrap width. A hard-wrapped text (e-mail at 72 columns, a PDF column) has most of its
-    longer lines close to one width; a posting whose list markers were stripped has lines of
-    every length, one item each, and there a line starting with a capital begins a new segment.
-    """
+def _wrapping(text: str) -> bool | None:
+    """Whether the text is hard-wrapped: True when most of its longer lines cluster at one wrap
+    width (an e-mail at 72 columns, a PDF column), False when they do not (a posting whose list
+    markers were stripped has lines of every length, one item each), None with fewer than four
+    longer lines to tell by."""
     lengths = sorted(len(line.rstrip(_WS)) for line in text.splitlines() if len(line.strip(_WS)) >= 20)
     if len(lengths) < 4:
-        return False
+        return None
     width = lengths[int(0.9 * (len(lengths) - 1))]
     near = sum(width - 12 <= n <= width + 4 for n in lengths)
-    return width > _WRAP_MAX or near < _WRAP_SHARE * len(lengths)
+    return width <= _WRAP_MAX and near >= _WRAP_SHARE * len(lengths)
+
+
+def _unwrapped(text: str) -> bool:
+    """Whether the text's lines are known to be whole; there a line starting with a capital
+    begins a new segment."""
+    return _wrapping(text) is False
 
 
 def _joins(text: str, prev: _Unit, nxt: _Unit, in_item: bool, unwrapped: Callable[[], bool] = bool) -> bool:
@@ -381,20 +386,20 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
     ad re-wrapped by an e-mail client); a `wrapped` model cuts every block of a hard-wrapped text
     (an e-mail, a PDF copy), the rules' own cuts given to it as hints.
     """
-    segments: list[Segment] = []
     units = _units(text, boundaries)
-    wrapped = hard_wrapped(text, boundaries)
-    hints = [bs for bs, *_ in _blocks(text, units)] if wrapped else []
-    for bs, be, is_item, learned in _blocks(text, units, join_all=wrapped):
+    if boundaries is not None and hard_wrapped(text, boundaries):
+        return _wrapped_segments(text, units, boundaries)
+    segments: list[Segment] = []
+    for bs, be, is_item, learned in _blocks(text, units):
         bs, be = _trim_decor(text, bs, be)
         block = text[bs:be]
         if learned:
             segments.append((bs, be, _learned_kind(block, is_item)))
             continue
-        if boundaries is not None and "\n" in block and (wrapped or boundaries.applies(be - bs, flat=False)):
+        if boundaries is not None and "\n" in block and boundaries.applies(be - bs, flat=False):
             # hard-wrapped lines joined back into one as long as a line the model cuts: cut it so,
             # each piece typed as the same words on one line would be
-            pieces = boundaries.cuts(text, bs, be, hints=hints)
+            pieces = boundaries.cuts(text, bs, be)
             segments += [(s, e, _learned_kind(" ".join(text[s:e].split()), is_item)) for s, e in pieces]
             continue
         if is_item:
@@ -421,19 +426,39 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
 
 
 def hard_wrapped(text: str, boundaries: BoundaryModel | None) -> bool:
-    """Whether the boundary model cuts the text's blocks of hard-wrapped lines (a model trained
-    on wrapped copies, and a text whose longer lines cluster at one width)."""
-    return bool(boundaries is not None and boundaries.wrapped and "\n" in text.strip() and not _unwrapped(text))
+    """Whether the boundary model cuts the text (a model trained on wrapped copies, and a text
+    whose longer lines cluster at one width)."""
+    return bool(boundaries is not None and boundaries.wrapped and _wrapping(text))
 
 
-def wrapped_blocks(text: str) -> tuple[list[tuple[int, int]], list[int]]:
-    """The blocks of two lines or more that a wrapped model cuts in a hard-wrapped text, and the
-    offsets where the rules would start a block (the model's hints)."""
-    if _unwrapped(text):
-        return [], []
-    units = _units(text)
-    blocks = [(bs, be) for bs, be, _, _ in _blocks(text, units, join_all=True) if "\n" in text[bs:be]]
-    return blocks, [bs for bs, *_ in _blocks(text, units)]
+def _wrapped_span(text: str, units: list[_Unit]) -> tuple[list[tuple[int, int, bool, bool]], list[int]]:
+    """The blocks of a hard-wrapped text (lines that no blank line or marker parts), and where
+    the rules would start a block (the boundary model's hints)."""
+    return _blocks(text, units, join_all=True), [bs for bs, *_ in _blocks(text, units)]
+
+
+def _wrapped_segments(text: str, units: list[_Unit], boundaries: BoundaryModel) -> list[Segment]:
+    """A hard-wrapped text cut by the boundary model in one pass, always cut where a block
+    starts; each piece typed as the same words on one line would be."""
+    blocks, hints = _wrapped_span(text, units)
+    if not blocks:
+        return []
+    starts = [bs for bs, *_ in blocks]
+    segments: list[Segment] = []
+    for s, e in boundaries.cuts(text, starts[0], blocks[-1][1], forced=starts, hints=hints):
+        _, block_end, is_item, _ = blocks[bisect.bisect_right(starts, s) - 1]
+        s, e = _trim_decor(text, s, min(e, block_end))  # a marker between blocks is no part of either
+        if s < e:
+            segments.append((s, e, _learned_kind(" ".join(text[s:e].split()), is_item)))
+    return segments
+
+
+def wrapped_training_span(text: str) -> tuple[int, int, list[int]] | None:
+    """For a hard-wrapped text, the span a wrapped boundary model cuts and its hints (else None)."""
+    if not _wrapping(text):
+        return None
+    blocks, hints = _wrapped_span(text, _units(text))
+    return (blocks[0][0], blocks[-1][1], hints) if blocks else None
 
 
 def _run_in_field(block: str) -> re.Match[str] | None:

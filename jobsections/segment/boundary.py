@@ -4,7 +4,7 @@ The rules segmenter is exact where layout speaks (a marker at a line start, a bl
 must guess inside a long line: a scraped posting on one line, a paragraph, items run together
 (`…business systems Develop workflows…`, `…data setsExperience with…`). There this model decides.
 
-Candidates are the gaps between the tokens of a line (or of a block of hard-wrapped lines):
+Candidates are the gaps between the tokens of a line (or of a hard-wrapped text):
 every white-space gap, and every glued join inside a token (a small letter, digit, `*` or
 closing punctuation followed by a capital). Each gap
 gets one feature per template (the words either side, their shapes, the next word after, the
@@ -128,8 +128,8 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     2 adds the shapes two tokens away and the distance to the clause ends either side, crossed
     with the next token's shape). A `wrapped` model also learns from blocks of hard-wrapped lines
     (a line break after a line that ends early, where the next word would have fitted, is no
-    wrap; where the rules would start a block), and the segmenter then hands it every such block
-    of a hard-wrapped text. The segmenter hands the model the lines longer than `min_line`
+    wrap; where the rules would start a block), and the segmenter then hands it every
+    hard-wrapped text whole. The segmenter hands the model the lines longer than `min_line`
     characters in a text with no line breaks, and those longer than `layout_line` in a text with
     layout (where the rules are exact almost everywhere).
     """

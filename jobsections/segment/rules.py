@@ -3,8 +3,8 @@ field lines), each with its layout kind.
 
 `segment_text` works from the layout: physical lines, list markers (also inline and alone on a
 line), hard-wrapped lines joined back, blank lines, headings, field lines and sentences; long
-lines without layout, and in a hard-wrapped text the blocks of lines no blank line or marker
-parts, go to the learned `BoundaryModel` when one is given. No spaCy here, and nothing knows
+lines without layout, and a hard-wrapped text whole, go to the learned `BoundaryModel` when
+one is given. No spaCy here, and nothing knows
 about labels.
 """
 
@@ -383,8 +383,8 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
 
     With a `BoundaryModel`, the long lines without layout that it `applies` to are cut by it, and
     so are the blocks of hard-wrapped lines joined back that are as long as such a line (a one-line
-    ad re-wrapped by an e-mail client); a `wrapped` model cuts every block of a hard-wrapped text
-    (an e-mail, a PDF copy), the rules' own cuts given to it as hints.
+    ad re-wrapped by an e-mail client); a `wrapped` model cuts a hard-wrapped text (an e-mail, a
+    PDF copy) whole, the rules' own cuts given to it as hints.
     """
     units = _units(text, boundaries)
     if boundaries is not None and hard_wrapped(text, boundaries):

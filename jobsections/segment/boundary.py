@@ -36,7 +36,7 @@ _GLUE = re.compile(r"(?<=[a-z0-9*%.:;!?)\]])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z]
 _EDGE_PUNCT = "\"'“”‘’()[]{}.,:;!?*•·-–—|/\\<>"
 _HASH = 1 << 18
 _SINCE_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20, 30])
-_ROOM_BINS = np.array([3, 8, 15, 30])  # characters a line ends short of the block's wrap width
+_ROOM_BINS = np.array([3, 8, 15, 30])  # characters a line ends short of the wrap width
 _SECTION_WORDS = frozenset(
     "about background introduction overview summary description role responsibilities duties tasks "
     "qualifications requirements required skills experience education profile competencies benefits "
@@ -212,7 +212,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
                 ((until_bin * 16 + since_bin) * 2053 + s_r) * 53 + 15,
             ]
         if self.wrapped:
-            # a block of hard-wrapped lines: a line break after a line that ends early, where the
+            # hard-wrapped text: a line break after a line that ends early, where the
             # next word would have fitted, is no wrap
             lengths = toks.ends - toks.line_start
             width = np.percentile(lengths[toks.line_end], 90) if toks.line_end.any() else 0
@@ -220,7 +220,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             room = width - lengths[left]
             fits = nl & (room > toks.ends[right] - toks.starts[right])
             early = np.searchsorted(_ROOM_BINS, room, side="right") * nl
-            # 0 in a line without breaks; in a block of wrapped lines, a gap inside a line or after one
+            # 0 in a line without breaks; in wrapped text, a gap inside a line or after one
             hint = np.isin(toks.starts[right], np.asarray(hints, dtype=np.int64))  # the rules start a block here
             line = (((hint * 2 + nl).astype(np.int64) * 2 + fits) * 16 + early + 1) * toks.line_end.any()
             hashed += [
@@ -234,7 +234,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         self, text: str, start: int, end: int, hints: Sequence[int] = ()
     ) -> tuple[Tokens, np.ndarray, np.ndarray]:
         """The line's tokens, its candidate gaps (index of the token before each) and their features
-        (`hints`: offsets where the rules would start a block, in a block of wrapped lines).
+        (`hints`: offsets where the rules would start a block, in hard-wrapped text).
 
         Candidates: glued joins, and gaps before a token that does not start with a small letter
         or after one that ends a clause (`.:;!?`); elsewhere no segment ends.
@@ -308,7 +308,8 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         self, text: str, start: int, end: int, forced: Sequence[int] = (), hints: Sequence[int] = ()
     ) -> list[tuple[int, int]]:
         """The pieces of `text[start:end]` between the boundaries the model finds, also cut
-        before each token that starts at one of the `forced` offsets (an inline bullet)."""
+        before each token that starts at one of the `forced` offsets (an inline bullet, a block
+        start); `hints` are where the rules would start a block (hard-wrapped text)."""
         toks, gaps, feats = self._gaps(text, start, end, hints)
         if not len(toks.words):
             return []

@@ -4,8 +4,7 @@ field lines), each with its layout kind.
 `segment_text` works from the layout: physical lines, list markers (also inline and alone on a
 line), hard-wrapped lines joined back, blank lines, headings, field lines and sentences; long
 lines without layout, and a hard-wrapped text whole, go to the learned `BoundaryModel` when
-one is given. No spaCy here, and nothing knows
-about labels.
+one is given. No spaCy here, and nothing knows about labels.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -187,16 +187,18 @@ def _strong_heading(text: str) -> bool:
     return len(text) < 80 and ((text.endswith(":") and text[0].isupper()) or _is_caps(text[:40]))
 
 
+@lru_cache(maxsize=8)  # asked by the segmenter and by the line joins of the same text
 def _wrapping(text: str) -> bool | None:
     """Whether the text is hard-wrapped: True when most of its longer lines cluster at one wrap
     width (an e-mail at 72 columns, a PDF column), False when they do not (a posting whose list
     markers were stripped has lines of every length, one item each), None with fewer than four
     longer lines to tell by."""
-    lengths = sorted(len(line.rstrip(_WS)) for line in text.splitlines() if len(line.strip(_WS)) >= 20)
+    right = [line.rstrip(_WS) for line in text.splitlines()]
+    lengths = sorted(len(r) for r in right if len(r) >= 20 and len(r.lstrip(_WS)) >= 20)
     if len(lengths) < 4:
         return None
     width = lengths[int(0.9 * (len(lengths) - 1))]
-    near = sum(width - 12 <= n <= width + 4 for n in lengths)
+    near = bisect.bisect_right(lengths, width + 4) - bisect.bisect_left(lengths, width - 12)
     return width <= _WRAP_MAX and near >= _WRAP_SHARE * len(lengths)
 
 

@@ -21,8 +21,7 @@ from jobsections.features import Row, segment_rows
 from jobsections.model import BOUNDARY, SectionModel
 from jobsections.readers import InputError, Posting
 from jobsections.segment import kinds_for
-from jobsections.segment.boundary import BoundaryModel, training_lines
-from jobsections.segment.rules import wrapped_training_span
+from jobsections.segment.boundary import BoundaryModel, training_lines, wrapped_training_lines
 from jobsections.segment.variants import variant
 
 # The layout variants each posting is also learned in, by the classifier and the boundary model.
@@ -88,9 +87,7 @@ def train_boundary(
     if model.wrapped:
         for p in postings:
             for q in (p, variant(p, "rewrap", width=60 + zlib.crc32(p.id.encode("utf-8")) % 21)):
-                span = wrapped_training_span(q.text)
-                if span:
-                    lines.append((q.text, span[0], span[1], {s["end"] for s in q.segments or []}, span[2]))
+                lines += wrapped_training_lines(q.text, q.segments or [])
     return model.fit(lines)
 
 

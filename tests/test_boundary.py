@@ -78,8 +78,7 @@ def test_state_round_trip_gives_the_same_weights_and_cuts(model: BoundaryModel) 
 
 def test_a_model_saved_before_context_keeps_its_templates(model: BoundaryModel) -> None:
     meta, arrays = model.to_state()
-    old = {**meta, "params": {k: v for k, v in meta["params"].items() if k != "context"}}
-    old = {**old, "params": {k: v for k, v in old["params"].items() if k != "wrapped"}}
+    old = {**meta, "params": {k: v for k, v in meta["params"].items() if k not in ("context", "wrapped")}}
     again = BoundaryModel.from_state(old, arrays)
     assert (model.context, model.wrapped) == (2, True) and (again.context, again.wrapped) == (1, False)
     text = " ".join(ITEMS + QUALS)

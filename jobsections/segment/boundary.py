@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
-from jobsections.segment.rules import split_sentences
+from jobsections.segment.rules import split_sentences, wrapped_training_span
 
 _TOKEN = re.compile(r"\S+")
 # A glued join: a small letter, digit, masked number or closing punctuation followed by a capital
@@ -360,3 +360,10 @@ def training_lines(
             out.append((text, start, start + len(stripped), ends))
         pos += len(line)
     return out
+
+
+def wrapped_training_lines(text: str, segments: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """A hard-wrapped annotated text as the segmenter hands it to a `wrapped` model (whole, with
+    the rules' block starts as hints) and its gold segment ends; none for another text."""
+    span = wrapped_training_span(text)
+    return [(text, span[0], span[1], {s["end"] for s in segments}, span[2])] if span else []

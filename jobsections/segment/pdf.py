@@ -120,19 +120,14 @@ def align(text: str, segments: Sequence[dict[str, Any]], copy: str) -> list[dict
     spans = [(s["start"], s["end"]) for s in out]
     pos = 0
     for line in copy.splitlines(keepends=True):
-        words = [m.span() for m in _WORD.finditer(line)]
-        if words and all(_index(new, pos + s) not in matched_new for s, _ in words):
-            start, end = pos + words[0][0], pos + words[-1][1]
+        words = range(bisect.bisect_left(new, (pos,)), bisect.bisect_left(new, (pos + len(line),)))
+        if words and matched_new.isdisjoint(words):
+            start, end = new[words[0]][0], new[words[-1]][1]
             inside = bisect.bisect_right(spans, (start, len(copy))) - 1
             if inside < 0 or spans[inside][1] <= start:  # furniture inside a segment (a page break) stays in it
                 out.append({"start": start, "end": end, "label": "other"})
         pos += len(line)
     return sorted(out, key=lambda s: s["start"])
-
-
-def _index(words: Sequence[tuple[int, int, str]], start: int) -> int:
-    """The index of the word that starts at offset `start`."""
-    return bisect.bisect_left(words, (start,))
 
 
 def pdf_copy(text: str, segments: Sequence[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

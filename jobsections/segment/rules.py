@@ -13,7 +13,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache, partial
+from functools import lru_cache, partial
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -242,7 +242,7 @@ def _blocks(text: str, units: list[_Unit], join_all: bool = False) -> list[tuple
     boundary model to cut)."""
     blocks: list[tuple[int, int, bool, bool]] = []
     prev: _Unit | None = None
-    unwrapped = cache(partial(_unwrapped, text))
+    unwrapped = partial(_unwrapped, text)  # asked at most once a line; `_wrapping` is cached
     for u in units:
         if join_all and prev is not None:
             joined = not (u.marker or u.new_block or prev.learned)

@@ -76,6 +76,7 @@ FULL = {
     "postings": 1000,
     "peer_postings": 100,
     "repeats": 3,
+    "pairs": 7,
     "epochs": 8,
     "train_postings": 0,
     "test_postings": 0,
@@ -89,6 +90,7 @@ QUICK = {
     "postings": 40,
     "peer_postings": 3,
     "repeats": 1,
+    "pairs": 1,
     "epochs": 2,
     "train_postings": 8,
     "test_postings": 1,
@@ -269,7 +271,7 @@ def dataset_map(model: SectionModel, batch_size: int, num_proc: int) -> Callable
     return run
 
 
-def throughput(texts: Sequence[str], model_dir: Path, repeats: int, batch_size: int) -> dict[str, Any]:
+def throughput(texts: Sequence[str], model_dir: Path, repeats: int, batch_size: int, pairs: int) -> dict[str, Any]:
     """Single-process rates of the floor, the segmenter and the full predict (also on the texts with
     their white space collapsed, where the boundary model cuts every line); then 1 and 2 processes."""
     flat = [" ".join(text.split()) for text in texts]
@@ -308,7 +310,7 @@ def throughput(texts: Sequence[str], model_dir: Path, repeats: int, batch_size: 
         measure("predict_records in Dataset.map num_proc=2", dataset_map(model, batch_size, 2), texts, repeats),
     ]
     floor, full = rates[0], rates[3]
-    paired = paired_ratio(tokenize, full_predict(model, batch_size), texts, repeats)
+    paired = paired_ratio(tokenize, full_predict(model, batch_size), texts, pairs)
     return {
         "rates": [r.as_dict() for r in rates],
         "full_vs_tokenizer": paired["median"],
@@ -894,6 +896,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--repeats", type=int, help=f"timed runs per measurement, the median is reported ({FULL['repeats']})"
     )
+    ap.add_argument(
+        "--pairs",
+        type=int,
+        help=f"tokenizer/full-predict pairs timed back to back for the speed verdict ({FULL['pairs']})",
+    )
     ap.add_argument("--epochs", type=int, help=f"textcat training epochs ({FULL['epochs']})")
     ap.add_argument("--train-postings", type=int, help="use only the first N training postings (default: all)")
     ap.add_argument("--test-postings", type=int, help="use only the first N test postings (default: all)")
@@ -963,7 +970,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "model": str(args.model.resolve()) if not args.train_model else f"trained on the fly on {args.train}",
         }
         parts: dict[str, Callable[[], dict[str, Any]]] = {
-            "throughput": lambda: throughput(texts, model_dir, args.repeats, args.batch_size),
+            "throughput": lambda: throughput(texts, model_dir, args.repeats, args.batch_size, args.pairs),
             "accuracy": lambda: accuracy(model_dir),
             "peers": lambda: peers(args, model_dir, train, seeds, spread(texts, args.peer_postings)),
             "cost": lambda: cost(args, model_dir, corpus),

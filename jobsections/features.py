@@ -10,9 +10,9 @@ with NumPy. No I/O here.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from itertools import repeat
-from operator import itemgetter, not_
+from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise, repeat
+from operator import itemgetter, ne, not_
 from typing import Any
 
 import numpy as np
@@ -25,13 +25,36 @@ Row = dict[str, Any]
 _WORD = re.compile(r"\w\w+")
 _SEPARATOR_WORD = "SEP"  # upper case: never a word of a lower-case text
 _SEPARATOR = f"\n{_SEPARATOR_WORD}\n"
-# Shapes that words do not capture. Each pattern starts with a literal or a character set, so a
-# scan over a batch's text is fast (month names, numbers and "per hour" are word features).
-_SHAPES = {
-    "money": re.compile(r"[$€£₹¥]"),
-    "email": re.compile(r"@(?<=\S@)\S+\.\w"),
-    "url": re.compile(r"https?://|www\.|\.(?:com|org|net|int)\b"),
-    "percent": re.compile(r"\d\s*%"),
+
+
+def _percent_starts(text: str) -> list[int]:
+    """Where the pattern `\\d\\s*%` matches: found from each (rare) `%` back, as a scan for
+    digits would be slow."""
+    starts = []
+    at = text.find("%")
+    while at >= 0:
+        j = at
+        while j and text[j - 1].isspace():  # `\s`, `\d`: `str.isspace`, `str.isdecimal`
+            j -= 1
+        if j and text[j - 1].isdecimal():
+            starts.append(j - 1)
+        at = text.find("%", at + 1)
+    return starts
+
+
+def _pattern_starts(pattern: str) -> Callable[[str], Iterable[int]]:
+    compiled = re.compile(pattern)
+    return lambda text: (m.start() for m in compiled.finditer(text))
+
+
+# Shapes that words do not capture, each as where it starts in a text. Each pattern starts with
+# a literal or a small character set, so a scan over a batch's text is fast (month names, numbers
+# and "per hour" are word features).
+_SHAPES: dict[str, Callable[[str], Iterable[int]]] = {
+    "money": _pattern_starts(r"[$€£₹¥]"),
+    "email": _pattern_starts(r"@(?<=\S@)\S+\.\w"),
+    "url": _pattern_starts(r"https?://|www\.|\.(?:com|org|net|int)\b"),
+    "percent": _percent_starts,
 }
 _KINDS = ("heading", "item", "sentence", "field", "line", "start", "end")
 _CHAR_BUCKETS = 1 << 18  # a power of two: a hash is masked into a bucket
@@ -45,58 +68,78 @@ def normalise(text: str) -> str:
 def segment_rows(text: str, segments: Sequence[tuple[int, int, str]], doc: int | str = 0) -> list[Row]:
     """One feature row per segment `(start, end, kind)` of `text`, with its context."""
     texts = [normalise(text[s:e]) for s, e, _ in segments]
+    kinds = [kind for _, _, kind in segments]
+    new_lines = [True] + ["\n" in text[a[1] : b[0]] for a, b in pairwise(segments)]
+    last = max(1, len(segments) - 1)
     rows: list[Row] = []
     heading = heading2 = ""
-    n = len(segments)
-    for i, (s, _, kind) in enumerate(segments):
+    for i, (words, kind, prev, nxt, prev_kind, next_kind, new_line) in enumerate(
+        zip(texts, kinds, ["", *texts[:-1]], [*texts[1:], ""], ["start", *kinds[:-1]], [*kinds[1:], "end"], new_lines)
+    ):
         rows.append(
             {
                 "doc": doc,
                 "index": i,
-                "text": texts[i],
+                "text": words,
                 "kind": kind,
                 "heading": heading,
                 "heading2": heading2,
-                "prev": texts[i - 1] if i else "",
-                "next": texts[i + 1] if i + 1 < n else "",
-                "prev_kind": segments[i - 1][2] if i else "start",
-                "next_kind": segments[i + 1][2] if i + 1 < n else "end",
-                "position": i / max(1, n - 1),
-                "new_line": i == 0 or "\n" in text[segments[i - 1][1] : s],
+                "prev": prev,
+                "next": nxt,
+                "prev_kind": prev_kind,
+                "next_kind": next_kind,
+                "position": i / last,
+                "new_line": new_line,
             }
         )
         if kind == "heading":
-            heading, heading2 = texts[i], heading
+            heading, heading2 = words, heading
     return rows
 
 
 def _context_indices(rows: Sequence[Row]) -> dict[str, np.ndarray]:
     """Row numbers of each row's heading, second heading and neighbours in the batch (-1: none)."""
     n = len(rows)
-    out = {name: np.full(n, -1, dtype=np.int64) for name in ("heading", "heading2", "prev", "next")}
-    heading = heading2 = -1
-    for r, row in enumerate(rows):
-        first = r == 0 or rows[r - 1]["doc"] != row["doc"]
-        if first:
-            heading = heading2 = -1
-        else:
-            out["prev"][r] = r - 1
-            out["next"][r - 1] = r
-        out["heading"][r], out["heading2"][r] = heading, heading2
-        if row["kind"] == "heading":
-            heading, heading2 = r, heading
-    return out
+    docs = [row["doc"] for row in rows]
+    first = np.ones(n, dtype=bool)  # the first row of its posting
+    first[1:] = np.fromiter(map(ne, docs[1:], docs[:-1]), dtype=bool, count=max(n - 1, 0))
+    index = np.arange(n)
+    start = np.maximum.accumulate(np.where(first, index, 0))  # its posting's first row
+    is_heading = np.fromiter((row["kind"] == "heading" for row in rows), dtype=bool, count=n)
+    latest = np.maximum.accumulate(np.where(is_heading, index, -1))  # the last heading up to r
+    before = np.full(n, -1, dtype=np.int64)  # the last heading before r in its posting
+    before[1:] = latest[:-1]
+    before[before < start] = -1
+    prev = np.where(first, -1, index - 1)
+    nxt = np.full(n, -1, dtype=np.int64)
+    nxt[:-1] = np.where(first[1:], -1, index[1:])
+    heading2 = np.where(before >= 0, before[before.clip(0)], -1)
+    return {"heading": before, "heading2": heading2, "prev": prev, "next": nxt}
+
+
+def _key_dtype(shape: tuple[int, int]) -> type[np.unsignedinteger]:
+    """The narrowest unsigned type that holds `row * n_cols + col` for the shape (sorts faster)."""
+    return np.uint32 if shape[0] * shape[1] <= 1 << 32 else np.uint64
 
 
 def _counts(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
-    """How often each `(row, col)` pair occurs, as a canonical CSR matrix; `rows` must be sorted."""
+    """How often each `(row, col)` pair occurs, as a canonical CSR matrix (pairs in any order)."""
+    dtype = _key_dtype(shape)
+    return _key_counts(rows.astype(dtype) * dtype(shape[1]) + cols.astype(dtype), shape)
+
+
+def _key_counts(keys: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """`_counts` of the pairs coded as `row * n_cols + col`: one sort orders the rows and each
+    row's columns, and equal neighbours are counted (faster than sorting a matrix's rows)."""
+    keys = np.sort(keys)
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    at = np.flatnonzero(first)
+    counts = np.diff(at, append=len(keys)).astype(np.float32)
+    pairs = keys[at]
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
-    counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=shape)
-    # Two linear-time transposes sort each row's columns, twice as fast as sorting them in place.
-    counts = counts.tocsc().tocsr()
-    counts.sum_duplicates()
-    return counts
+    np.cumsum(np.bincount((pairs // shape[1]).astype(np.int64), minlength=shape[0]), out=indptr[1:])
+    return sp.csr_matrix((counts, (pairs % shape[1]).astype(np.int64), indptr), shape=shape)
 
 
 def _select(matrix: sp.csr_matrix, index: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
@@ -154,12 +197,10 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """Vocabulary ids of the words of each lower-case text (unknown: -1) and the row of each
         word. One regex scan over the texts joined by an upper-case word, which no text holds."""
         words = _WORD.findall(_SEPARATOR.join(texts))
-        seps, at = [], -1
-        for _ in range(len(texts) - 1):
-            at = words.index(_SEPARATOR_WORD, at + 1)
-            seps.append(at)
-        lengths = np.diff(np.array([-1, *seps, len(words)], dtype=np.int64)) - 1 if texts else np.zeros(0, np.int64)
-        ids = np.fromiter(map(self.vocabulary_.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        lookup = {**self.vocabulary_, _SEPARATOR_WORD: -2}.get
+        ids = np.fromiter(map(lookup, words, repeat(-1)), dtype=np.int64, count=len(words))
+        seps = np.flatnonzero(ids == -2)
+        lengths = np.diff(np.concatenate([[-1], seps, [len(words)]])) - 1 if texts else np.zeros(0, np.int64)
         return np.delete(ids, seps), np.repeat(np.arange(len(texts)), lengths)
 
     def _word_counts(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -181,15 +222,13 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """Hashed counts of the character n-grams (sizes `char_ngrams`, inclusive) inside each text."""
         joined = "\n".join(texts)
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        row_of = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])  # the row of each code point
+        shape = (len(texts), _CHAR_BUCKETS)
+        dtype = _key_dtype(shape)
+        # each code point's row, times the number of buckets: a pair's key is its row's plus the bucket
+        base = np.repeat(np.arange(len(texts), dtype=dtype) * dtype(_CHAR_BUCKETS), [len(t) + 1 for t in texts])
         breaks = np.concatenate([[0], np.cumsum(codes == 10)])
-        sizes = range(self.char_ngrams[0], self.char_ngrams[1] + 1)
-        # Column j holds the n-gram of size sizes[j] starting at each code point, so that the
-        # flattened arrays run in text order, hence in row order.
-        m = max(0, len(codes) - sizes[0] + 1)
-        hashes = np.zeros((m, len(sizes)), dtype=np.uint64)
-        inside = np.zeros((m, len(sizes)), dtype=bool)
-        for j, n in enumerate(sizes):
+        keys = []
+        for n in range(self.char_ngrams[0], self.char_ngrams[1] + 1):
             k = len(codes) - n + 1
             if k <= 0:
                 continue
@@ -197,12 +236,10 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             for i in range(n):
                 h *= np.uint64(1000003)
                 h += codes[i : i + k]
-            hashes[:k, j] = h ^ (h >> np.uint64(29))
-            inside[:k, j] = breaks[n : n + k] == breaks[:k]
-        keep = inside.ravel()
-        cols = (hashes.ravel()[keep] & np.uint64(_CHAR_BUCKETS - 1)).astype(np.int64)
-        rows = np.repeat(row_of[:m], len(sizes))[keep]
-        return _counts(rows, cols, (len(texts), _CHAR_BUCKETS))
+            inside = breaks[n : n + k] == breaks[:k]  # no line break, so no other text, inside
+            bucket = (h ^ (h >> np.uint64(29))) & np.uint64(_CHAR_BUCKETS - 1)
+            keys.append(base[:k][inside] + bucket[inside].astype(dtype))
+        return _key_counts(np.concatenate(keys) if keys else np.zeros(0, dtype=dtype), shape)
 
     # ---- flags
 
@@ -227,10 +264,11 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         columns.append(np.fromiter(map(not_, map(itemgetter("heading"), rows)), dtype=bool, count=n))
         columns.append(np.fromiter(map(bool, map(itemgetter("new_line"), rows)), dtype=bool, count=n))
         joined = "\n".join(texts)
-        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]) if texts else np.zeros(0, dtype=np.int64)
-        for pattern in _SHAPES.values():
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, texts[:-1]), dtype=np.int64, count=max(n - 1, 0)) + 1, out=starts[1:])
+        for found in _SHAPES.values():
             hits = np.zeros(n, dtype=bool)
-            at = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+            at = np.fromiter(found(joined), dtype=np.int64)
             hits[np.searchsorted(starts, at, side="right") - 1] = True
             columns.append(hits)
         return sp.csr_matrix(np.column_stack(columns).astype(np.float32)) if n else sp.csr_matrix((0, len(columns)))

@@ -3,12 +3,14 @@ place in the segmenter (lines without layout only)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from jobsections.readers import Posting
 from jobsections.segment import is_flat, segment_text
-from jobsections.segment.boundary import BoundaryModel, Tokens, training_lines
+from jobsections.segment.boundary import _TABLE, BoundaryModel, Tokens, _glue, training_lines
 from jobsections.segment.rules import hard_wrapped, wrapped_training_span
 from jobsections.segment.variants import variant
 
@@ -47,6 +49,17 @@ def test_tokens_cut_glued_joins_with_offsets() -> None:
     assert toks.words == [text[a:b] for a, b in zip(toks.starts, toks.ends)]
     assert toks.words == ["Data", "sets", "Experience", "with", "Power", "Point.", "Apply:", "Now"]
     assert toks.glued.tolist() == [False, False, True, False, False, True, False, True]
+
+
+def test_glued_joins_are_those_of_the_pattern() -> None:
+    glue = re.compile(r"(?<=[a-z0-9*%.:;!?)\]])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z])")
+    rng = np.random.default_rng(0)
+    alphabet = [*"aZbY09*%.:;!?)] ]\n-ÉéßİK", "\u3000", "\U0001f600"]
+    lines = ["ABOUT USThe team", "setsExperience adopts.This £****Job", "iPhone", "A", ""]
+    lines += ["".join(rng.choice(alphabet, size=rng.integers(1, 40))) for _ in range(500)]
+    for line in lines:
+        codes = np.minimum(np.frombuffer(line.encode("utf-32-le"), dtype=np.uint32), _TABLE).astype(np.int64)
+        assert _glue(codes).tolist() == [m.start() for m in glue.finditer(line)], line
 
 
 def test_training_lines_are_the_long_lines_with_their_gold_ends() -> None:
@@ -144,3 +157,15 @@ def test_a_one_line_ad_rewrapped_is_cut_as_the_one_line(model: BoundaryModel) ->
     assert [flat.text[s:e] for s, e, _ in cut] == _posting(0).text.split("\n")
     short.set_params(layout_line=len(flat.text))  # shorter than that: the rules join and split it
     assert segment_text(wrapped.text, short) != cut
+
+
+def test_membership_and_percentile_helpers_match_numpy() -> None:
+    from jobsections.segment.boundary import _among, _percentile_90
+
+    rng = np.random.default_rng(3)
+    for _ in range(2000):
+        values = rng.integers(0, 120, rng.integers(1, 60))
+        assert _percentile_90(values) == np.percentile(values, 90)
+        ascending = np.unique(rng.integers(0, 50, rng.integers(0, 10)))
+        probe = rng.integers(0, 50, 20)
+        assert _among(probe, ascending).tolist() == np.isin(probe, ascending).tolist()

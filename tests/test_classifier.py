@@ -110,3 +110,62 @@ def test_heading_words_weigh_heading_weight_and_old_states_load_with_weight_one(
     difference = (full.transform(rows) - half.transform(rows)).toarray()
     # only rows under a heading change: "Plan the budget" (row 1) sits under "Responsibilities"
     assert np.abs(difference[1]).sum() > 0 and np.abs(difference[0]).sum() == 0
+
+
+def test_counts_sum_pairs_in_any_order_with_narrow_and_wide_keys() -> None:
+    import scipy.sparse as sp
+
+    from jobsections.features import _counts
+
+    rng = np.random.default_rng(0)
+    for shape in [(4, 6), (0, 3), (20_000, 1 << 18)]:  # the last one's keys need 64 bits
+        n = 5000 if shape[0] else 0
+        rows, cols = rng.integers(0, max(shape[0], 1), n), rng.integers(0, shape[1], n)
+        counts = _counts(rows, cols, shape)
+        expected = sp.coo_matrix((np.ones(n, dtype=np.float32), (rows, cols)), shape=shape).tocsr()
+        expected.sum_duplicates()
+        assert counts.has_canonical_format and counts.shape == shape
+        assert (counts != expected).nnz == 0
+
+
+def test_char_counts_of_a_batch_are_those_of_its_parts() -> None:
+    import scipy.sparse as sp
+
+    rows, _ = _data(1)
+    featurizer = SegmentFeaturizer().fit(rows)
+    texts = [f"item {i} of a long batch" for i in range(17_000)]  # wide keys: rows x buckets > 2**32
+    whole = featurizer._char_counts(texts)
+    parts = sp.vstack([featurizer._char_counts(texts[:9000]), featurizer._char_counts(texts[9000:])], format="csr")
+    assert (whole != parts).nnz == 0 and whole[5].nnz == featurizer._char_counts([texts[5]]).nnz
+
+
+def test_context_indices_follow_each_posting() -> None:
+    from jobsections.features import _context_indices
+
+    rng = np.random.default_rng(1)
+    kinds = ["heading", "item", "sentence"]
+    for _ in range(200):
+        rows = [{"doc": str(d), "kind": kinds[rng.integers(3)]} for d in range(3) for _ in range(rng.integers(0, 6))]
+        found = _context_indices(rows)
+        heading = heading2 = -1
+        for r, row in enumerate(rows):  # the definition, row by row
+            first = r == 0 or rows[r - 1]["doc"] != row["doc"]
+            if first:
+                heading = heading2 = -1
+            assert found["prev"][r] == (-1 if first else r - 1)
+            assert found["next"][r] == (r + 1 if r + 1 < len(rows) and rows[r + 1]["doc"] == row["doc"] else -1)
+            assert (found["heading"][r], found["heading2"][r]) == (heading, heading2)
+            if row["kind"] == "heading":
+                heading, heading2 = r, heading
+
+
+def test_percent_flag_is_a_number_then_a_per_cent_sign() -> None:
+    import re
+
+    from jobsections.features import _percent_starts
+
+    rng = np.random.default_rng(2)
+    alphabet = list("12 %\n\xa0a\u0663x")  # \u0663: an Arabic-Indic digit, a `\d` too
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet, size=rng.integers(0, 30)))
+        assert _percent_starts(text) == [m.start() for m in re.finditer(r"\d\s*%", text)], repr(text)

@@ -333,3 +333,11 @@ def test_a_list_with_its_markers_stripped_keeps_one_item_a_line() -> None:
 def test_a_hard_wrapped_paragraph_joins_lines_that_start_with_a_capital() -> None:
     sentences = [" ".join(WRAPPED[s:e].split()) for s, e, _ in segment_text(WRAPPED)]
     assert [s.split()[:2] for s in sentences] == [["We", "are"], ["The", "successful"]]
+
+
+@given(st.text(alphabet="aAzZ .:1ÉéßİK\u3000", max_size=30))
+def test_capitals_test_counts_every_letter(text: str) -> None:
+    from jobsections.segment.rules import _is_caps
+
+    upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
+    assert _is_caps(text) == (upper >= 2 and upper >= 4 * lower)

@@ -16,6 +16,7 @@ microseconds a line plus one array lookup a gap.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -31,8 +32,9 @@ from jobsections.segment.rules import split_sentences, wrapped_training_span
 _TOKEN = re.compile(r"\S+")
 # A glued join: a small letter, digit, masked number or closing punctuation followed by a capital
 # (`setsExperience`, `adopts.This`, `£****Job`), or a capital run followed by a capitalised word
-# (`ABOUT USThe`). A candidate, not a decision: `PowerPoint` and `iPhone` are joins too.
-_GLUE = re.compile(r"(?<=[a-z0-9*%.:;!?)\]])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z])")
+# (`ABOUT USThe`). A candidate, not a decision: `PowerPoint` and `iPhone` are joins too. ASCII
+# letters only; `_glue` finds them with table lookups (tests/test_boundary.py pins it to the
+# pattern `(?<=[a-z0-9*%.:;!?)\]])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z])`).
 _EDGE_PUNCT = "\"'“”‘’()[]{}.,:;!?*•·-–—|/\\<>"
 _HASH = 1 << 18
 _SINCE_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20, 30])
@@ -67,7 +69,37 @@ _CLASS = np.array([_char_class(chr(i)) for i in range(_TABLE)] + [30], dtype=np.
 _LOWER = _CLASS == 2
 _UPPER = _CLASS == 1
 _SPACE = np.array([chr(i).isspace() for i in range(_TABLE)] + [False])
+_ASCII_UPPER = np.isin(np.arange(_TABLE + 1), [ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"])
+_ASCII_LOWER = np.isin(np.arange(_TABLE + 1), [ord(c) for c in "abcdefghijklmnopqrstuvwxyz"])
+_GLUE_BEFORE = _ASCII_LOWER | np.isin(np.arange(_TABLE + 1), [ord(c) for c in "0123456789*%.:;!?)]"])
 _CLAUSE_END = np.isin(np.arange(_TABLE + 1), [ord(c) for c in ".:;!?"])
+
+
+def _glue(codes: np.ndarray) -> np.ndarray:
+    """The offsets of the glued joins in a line of these code points (see above)."""
+    upper = _ASCII_UPPER[codes]
+    glue = np.zeros(len(codes), dtype=bool)
+    glue[1:] = upper[1:] & _GLUE_BEFORE[codes[:-1]]
+    glue[2:-1] |= upper[:-3] & upper[1:-2] & upper[2:-1] & _ASCII_LOWER[codes[3:]]
+    return np.flatnonzero(glue)
+
+
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Whether each value is in `ascending` (sorted): `np.isin` without its set-up cost."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(ascending, values).clip(max=len(ascending) - 1)
+    return ascending[at] == values
+
+
+def _percentile_90(values: np.ndarray) -> float:
+    """`np.percentile(values, 90)` (linear interpolation, the same arithmetic), without its set-up cost."""
+    ordered = np.sort(values)
+    virtual = (len(ordered) - 1) * 0.9
+    below = math.floor(virtual)
+    t = virtual - below
+    a, b = int(ordered[below]), int(ordered[min(below + 1, len(ordered) - 1)])
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
 class Tokens:
@@ -85,7 +117,7 @@ class Tokens:
         starts = np.flatnonzero(~space & edge[:-2])
         ends = np.flatnonzero(~space & edge[2:]) + 1
         words = line.split()
-        glue = np.array([m.start() for m in _GLUE.finditer(line)], dtype=np.int64)
+        glue = _glue(codes)
         if len(glue):
             owner = np.searchsorted(starts, glue, side="right") - 1
             for i in np.unique(owner)[::-1].tolist():  # from the right, so that indices stay valid
@@ -136,7 +168,11 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
 
     def applies(self, length: int, flat: bool) -> bool:
         """Whether a line of `length` characters is cut by the model (`flat`: the text has no line breaks)."""
-        return length > (self.min_line if flat else self.layout_line)
+        return length > self.line_limit(flat)
+
+    def line_limit(self, flat: bool) -> int:
+        """The length beyond which a line is cut by the model (`flat`: the text has no line breaks)."""
+        return self.min_line if flat else self.layout_line
 
     def __init__(
         self,
@@ -175,9 +211,9 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         section = self.section_[ids]
         left, right = gaps, gaps + 1
         right2 = np.append(ids[2:], 0)[gaps]  # the word after the right token
-        left2 = (np.insert(ids[: n - 2], 0, 0) if n > 2 else np.zeros(1, dtype=np.int64))[gaps]
+        left2 = np.concatenate([[0], ids[: max(n - 2, 0)]])[gaps]  # the word before the left token
         glued = toks.glued[right].astype(np.int64)
-        rule = np.isin(toks.ends[left], rule_ends).astype(np.int64)
+        rule = _among(toks.ends[left], rule_ends).astype(np.int64)
         # tokens since the last one ending a clause, binned
         idx = np.arange(n)
         last = np.maximum.accumulate(np.where(toks.clause_end, idx, -1))
@@ -215,20 +251,20 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             # hard-wrapped text: a line break after a line that ends early, where the
             # next word would have fitted, is no wrap
             lengths = toks.ends - toks.line_start
-            width = np.percentile(lengths[toks.line_end], 90) if toks.line_end.any() else 0
+            width = _percentile_90(lengths[toks.line_end]) if toks.line_end.any() else 0
             nl = toks.line_end[left]
             room = width - lengths[left]
             fits = nl & (room > toks.ends[right] - toks.starts[right])
             early = np.searchsorted(_ROOM_BINS, room, side="right") * nl
             # 0 in a line without breaks; in wrapped text, a gap inside a line or after one
-            hint = np.isin(toks.starts[right], np.asarray(hints, dtype=np.int64))  # the rules start a block here
+            hint = _among(toks.starts[right], np.asarray(hints, dtype=np.int64))  # the rules start a block here
             line = (((hint * 2 + nl).astype(np.int64) * 2 + fits) * 16 + early + 1) * toks.line_end.any()
             hashed += [
                 ((line * 2053 + s_l) * 2053 + s_r) * 67 + 16,
                 (line * 64 + since_bin * 2 + rule) * 71 + 17,
                 (line * 1000003 + i_r) * 73 + 18,
             ]
-        return np.column_stack(direct + [4 * v + (h % _HASH) for h in hashed])
+        return np.hstack([np.column_stack(direct), np.column_stack(hashed) % _HASH + 4 * v])
 
     def _gaps(
         self, text: str, start: int, end: int, hints: Sequence[int] = ()
@@ -315,7 +351,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             return []
         cut = gaps[self.decision_function(feats) >= self._logit()] if len(feats) else gaps
         if len(forced):
-            before = np.flatnonzero(np.isin(toks.starts[1:], np.asarray(forced, dtype=np.int64)))
+            before = np.flatnonzero(_among(toks.starts[1:], np.asarray(forced, dtype=np.int64)))
             cut = np.union1d(cut, before)
         firsts = np.concatenate([[0], cut + 1])
         lasts = np.concatenate([cut, [len(toks.words) - 1]])

@@ -60,7 +60,12 @@ _ABBREV = frozenset(
     "oct nov dec govt univ assoc int'l dip hons b.sc m.sc b.a m.a ph.d".split()
 )
 _SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*")
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")  # `u.s`, `e.g`
+_TWO_SMALL = re.compile(r"[a-z]{2}")
+_CAPITALISED = re.compile(r"[A-Z][a-z]")
 _OPENERS = "\"'“‘([¿¡"
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 
 
 @dataclass(slots=True)
@@ -112,7 +117,7 @@ def _units(text: str, boundaries: BoundaryModel | None = None) -> list[_Unit]:
     pending_marker = False
     pos = 0
     bullets = [m.start() for m in _INLINE_BULLET.finditer(text)]
-    flat = is_flat(text)
+    limit = boundaries.line_limit(is_flat(text)) if boundaries is not None else 0
     for line in text.splitlines(keepends=True):
         ls, le = _trim(line, pos)
         pos += len(line)
@@ -120,7 +125,7 @@ def _units(text: str, boundaries: BoundaryModel | None = None) -> list[_Unit]:
             blank = True
             continue
         inline = bullets[bisect.bisect_right(bullets, ls) : bisect.bisect_left(bullets, le)]
-        learned = boundaries is not None and boundaries.applies(le - ls, flat)
+        learned = boundaries is not None and le - ls > limit
         if learned:
             pieces = boundaries.cuts(text, ls, le, forced=inline)  # inline bullets cut exactly
         elif inline or le - ls > _LONG_LINE:
@@ -160,14 +165,21 @@ def _whole_word_is_marker(text: str, start: int, end: int) -> bool:
 
 def _is_field(text: str) -> bool:
     """`Name: short value` (`Grade: P3`, `Deadline for applications: 8 April 2019.`)."""
+    if ":" not in text:  # the common case, found faster than by the pattern
+        return False
     m = _FIELD.match(text)
     return bool(m) and len(m.group(1).split()) <= 5 and len(text[m.end() :].split()) <= 12 and not _run_in_field(text)
 
 
 def _is_caps(text: str) -> bool:
     """Mostly capitals: at least two, and four capitals for every small letter."""
-    upper = sum(map(str.isupper, text))
-    return upper >= 2 and upper >= 4 * sum(map(str.islower, text))
+    if text.isascii():  # counted by deleting the letters of a case, in C
+        data = text.encode("ascii")
+        upper = len(data) - len(data.translate(None, _ASCII_UPPER))
+        lower = len(data) - len(data.translate(None, _ASCII_LOWER))
+    else:
+        upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
+    return upper >= 2 and upper >= 4 * lower
 
 
 def _is_heading(text: str) -> bool:
@@ -263,7 +275,7 @@ def _is_abbreviation(text: str, end: int) -> bool:
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] in ".'"):
         start -= 1
     word = text[start:end].lower()
-    return word in _ABBREV or (len(word) == 1 and word.isalpha()) or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
+    return word in _ABBREV or (len(word) == 1 and word.isalpha()) or bool(_INITIALS.fullmatch(word))
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -285,9 +297,9 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if follower in _OPENERS and nxt + 1 < end:
             follower = text[nxt + 1]
         if nxt == stop:  # no space: only `word.Word` counts
-            if not (m.group()[0] == "." and re.match(r"[a-z]{2}", text[m.start() - 2 : m.start()] or "")):
+            if not (m.group()[0] == "." and _TWO_SMALL.match(text, m.start() - 2, m.start())):
                 continue
-            if not re.match(r"[A-Z][a-z]", text[nxt : nxt + 2]):
+            if not _CAPITALISED.match(text, nxt, nxt + 2):
                 continue
         elif not (follower.isupper() or follower.isdigit()):
             continue

@@ -169,3 +169,13 @@ def test_membership_and_percentile_helpers_match_numpy() -> None:
         ascending = np.unique(rng.integers(0, 50, rng.integers(0, 10)))
         probe = rng.integers(0, 50, 20)
         assert _among(probe, ascending).tolist() == np.isin(probe, ascending).tolist()
+
+
+def test_a_run_of_fields_cut_by_the_model_is_cut_before_each_field_name() -> None:
+    from jobsections.segment.rules import _learned_segments
+
+    text = "Grade: P3 Closing date: 8 April 2019 Duty station: Geneva"
+    pieces = [text[s:e] for s, e, kind in _learned_segments(text, 0, len(text), False) if kind == "field"]
+    assert pieces == ["Grade: P3", "Closing date: 8 April 2019", "Duty station: Geneva"]
+    sentence = "Please note the following: Applications close on Friday 8 April at noon."
+    assert [(s, e) for s, e, _ in _learned_segments(sentence, 0, len(sentence), False)] == [(0, len(sentence))]

@@ -391,6 +391,25 @@ def _learned_kind(block: str, is_item: bool) -> str:
     return "item" if is_item or block[-1] not in ".!?" else "sentence"
 
 
+def _learned_segments(text: str, start: int, end: int, is_item: bool) -> list[Segment]:
+    """A piece the boundary model cut, typed as its words on one line would be. A run of fields
+    on one line (`Grade: P3 Closing date: 8 April 2019`) is cut before each further field name,
+    as the rules cut a field line."""
+    out: list[Segment] = []
+    m = _FIELD.match(text, start, end) if "\n" not in text[start:end] else None
+    while m:
+        second = _NEXT_FIELD.search(text, m.end(), end)
+        if not second:
+            break
+        first = _strip(text, start, second.start())
+        if not _is_field(text[first[0] : first[1]]):
+            break
+        out.append((*first, "field"))
+        start, _ = _strip(text, second.end(), end)
+        m = _FIELD.match(text, start, end)
+    return [*out, (start, end, _learned_kind(" ".join(text[start:end].split()), is_item))]
+
+
 def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Segment]:
     """Segments of a posting as `(start, end, kind)`, sorted, non-overlapping, trimmed.
 
@@ -407,13 +426,13 @@ def segment_text(text: str, boundaries: BoundaryModel | None = None) -> list[Seg
         bs, be = _trim_decor(text, bs, be)
         block = text[bs:be]
         if learned:
-            segments.append((bs, be, _learned_kind(block, is_item)))
+            segments += _learned_segments(text, bs, be, is_item)
             continue
         if boundaries is not None and "\n" in block and boundaries.applies(be - bs, flat=False):
             # hard-wrapped lines joined back into one as long as a line the model cuts: cut it so,
             # each piece typed as the same words on one line would be
-            pieces = boundaries.cuts(text, bs, be)
-            segments += [(s, e, _learned_kind(" ".join(text[s:e].split()), is_item)) for s, e in pieces]
+            for s, e in boundaries.cuts(text, bs, be):
+                segments += _learned_segments(text, s, e, is_item)
             continue
         if is_item:
             segments += [(s, e, "item") for s, e in split_sentences(text, bs, be)]
@@ -462,7 +481,7 @@ def _wrapped_segments(text: str, units: list[_Unit], boundaries: BoundaryModel) 
         _, block_end, is_item, _ = blocks[bisect.bisect_right(starts, s) - 1]
         s, e = _trim_decor(text, s, min(e, block_end))  # a marker between blocks is no part of either
         if s < e:
-            segments.append((s, e, _learned_kind(" ".join(text[s:e].split()), is_item)))
+            segments += _learned_segments(text, s, e, is_item)
     return segments
 
 

@@ -162,7 +162,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.annotations import load_annotations, postings_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
-    from jobsections.train import CLASSIFIER_COPIES, train_model
+    from jobsections.train import CLASSIFIER_COPIES, HEADING_COPIES, train_model
     from jobsections.writers import check_output_dir
 
     # Every path is checked, and every file read, before the training starts.
@@ -191,6 +191,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             repeated(postings),
             seed=args.seed,
             copies=() if args.no_copies else CLASSIFIER_COPIES,
+            heading_copies=() if args.no_heading_copies else HEADING_COPIES,
             boundary=not args.no_boundary,
             smoothing=args.smoothing,
         )
@@ -469,6 +470,12 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "--no-copies",
         action="store_true",
         help="do not also learn each posting's classifier rows with its white space collapsed",
+    )
+    t.add_argument(
+        "--no-heading-copies",
+        action="store_true",
+        help="do not also learn each posting's rows with its headings left out (copies that teach the "
+        "classifier to read a segment's own words first, as real postings' headings mislead)",
     )
     t.add_argument(
         "--no-boundary",

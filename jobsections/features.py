@@ -171,9 +171,9 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     """Rows → sparse matrix: TF-IDF of the segment's words (and word pairs) and hashed character
     n-grams, the words of its heading and neighbours, its kind, position, length and shape flags
-    (money, dates, e-mail ...). The heading's words weigh `heading_weight` (0.5: a real posting's
-    headings are less reliable than the segment's own words), the second heading's and the
-    neighbours' `context_weight`."""
+    (money, dates, e-mail ...). The heading's words weigh `heading_weight`, the second heading's
+    and the neighbours' `context_weight`. (That a real posting's headings are less reliable than
+    a segment's own words is taught by training copies without headings, `jobsections.train`.)"""
 
     def __init__(
         self,
@@ -182,7 +182,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         context: bool = True,
         context_weight: float = 0.5,
         char_weight: float = 0.7,
-        heading_weight: float = 0.5,
+        heading_weight: float = 1.0,
     ) -> None:
         self.char = char
         self.char_ngrams = char_ngrams

@@ -179,3 +179,15 @@ def test_a_run_of_fields_cut_by_the_model_is_cut_before_each_field_name() -> Non
     assert pieces == ["Grade: P3", "Closing date: 8 April 2019", "Duty station: Geneva"]
     sentence = "Please note the following: Applications close on Friday 8 April at noon."
     assert [(s, e) for s, e, _ in _learned_segments(sentence, 0, len(sentence), False)] == [(0, len(sentence))]
+
+
+def test_a_piece_the_model_cut_is_cut_again_at_each_sentence_end() -> None:
+    from jobsections.segment.rules import _learned_segments
+
+    text = "We campaign against impunity. Moreover, we protect people at risk. Write to Dr. Lee by Friday."
+    pieces = [(text[s:e], kind) for s, e, kind in _learned_segments(text, 0, len(text), False)]
+    assert pieces == [
+        ("We campaign against impunity.", "sentence"),
+        ("Moreover, we protect people at risk.", "sentence"),
+        ("Write to Dr. Lee by Friday.", "sentence"),
+    ]

@@ -162,7 +162,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.annotations import load_annotations, postings_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
-    from jobsections.train import CLASSIFIER_COPIES, HEADING_COPIES, train_model
+    from jobsections.train import CLASSIFIER_COPIES, train_model
     from jobsections.writers import check_output_dir
 
     # Every path is checked, and every file read, before the training starts.
@@ -191,7 +191,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             repeated(postings),
             seed=args.seed,
             copies=() if args.no_copies else CLASSIFIER_COPIES,
-            heading_copies=() if args.no_heading_copies else HEADING_COPIES,
+            heading_copies=not args.no_heading_copies,
             boundary=not args.no_boundary,
             smoothing=args.smoothing,
         )

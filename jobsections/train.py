@@ -27,11 +27,6 @@ from jobsections.segment.variants import variant
 # The layout variants each posting is also learned in, by the classifier and the boundary model.
 CLASSIFIER_COPIES = ("flatten",)
 BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped")
-# Copies of each posting's rows whose headings cannot be trusted, as in real postings (a list of
-# requirements under a duties heading, a heading the segmenter missed): `drop` leaves the headings
-# out, `rotate` gives each heading the next one's words. They teach the classifier to read a
-# segment's own words first.
-HEADING_COPIES = ("drop",)
 
 
 def gold_rows(posting: Posting, doc: int | str, boundary: BoundaryModel | None = None) -> tuple[list[Row], list[str]]:
@@ -51,42 +46,33 @@ def _with_copies(postings: Sequence[Posting], copies: Sequence[str]) -> list[Pos
     return out
 
 
-def heading_copy(rows: Sequence[Row], labels: Sequence[str], how: str) -> tuple[list[Row], list[str]]:
-    """A posting's rows with its headings left out (`drop`) or each heading's words moved to the
-    heading before it (`rotate`, the last to the first); nothing for a posting with no heading
-    (or, for `rotate`, one)."""
-    headings = [i for i, row in enumerate(rows) if row["kind"] == "heading"]
-    if how == "drop":
-        if not headings:
-            return [], []
-        kept = [i for i, row in enumerate(rows) if row["kind"] != "heading"]
-        return [dict(rows[i], heading="", heading2="") for i in kept], [labels[i] for i in kept]
-    if how == "rotate":
-        if len(headings) < 2:
-            return [], []
-        out = [dict(row) for row in rows]
-        for i, j in zip(headings, headings[1:] + headings[:1]):
-            out[i]["text"] = rows[j]["text"]
-        return out, list(labels)
-    raise ValueError(f"unknown heading copy {how!r}: drop or rotate")
+def without_headings(rows: Sequence[Row], labels: Sequence[str]) -> tuple[list[Row], list[str]]:
+    """A posting's rows with its headings left out (nothing for a posting with no heading): a
+    copy that teaches the classifier to read a segment's own words first, since real postings'
+    headings mislead (a list of requirements under a duties heading, a heading the segmenter
+    missed) far more often than the written corpus's do."""
+    if not any(row["kind"] == "heading" for row in rows):
+        return [], []
+    kept = [i for i, row in enumerate(rows) if row["kind"] != "heading"]
+    return [dict(rows[i], heading="", heading2="") for i in kept], [labels[i] for i in kept]
 
 
 def training_rows(
     postings: Sequence[Posting],
     copies: Sequence[str] = CLASSIFIER_COPIES,
     boundary: BoundaryModel | None = None,
-    heading_copies: Sequence[str] = HEADING_COPIES,
+    heading_copies: bool = True,
 ) -> tuple[list[Row], list[str]]:
-    """All rows and labels of the postings, of their layout variants `copies` and of their
-    `heading_copies`; each copy is a posting (`doc`) of its own."""
+    """All rows and labels of the postings, of their layout variants `copies` and (with
+    `heading_copies`) of their rows `without_headings`; each copy is a posting (`doc`) of its own."""
     rows: list[Row] = []
     labels: list[str] = []
     doc = 0
     for posting in postings:
         for copy in _with_copies([posting], copies):
             parts = [gold_rows(copy, doc, boundary)]
-            if copy is posting:
-                parts += [heading_copy(*parts[0], how) for how in heading_copies]
+            if copy is posting and heading_copies:
+                parts.append(without_headings(*parts[0]))
             for part_rows, part_labels in parts:
                 if part_rows:
                     rows += [dict(row, doc=doc) for row in part_rows]
@@ -132,7 +118,7 @@ def train_model(
     seed: int = 0,
     copies: Sequence[str] = CLASSIFIER_COPIES,
     boundary: bool = True,
-    heading_copies: Sequence[str] = HEADING_COPIES,
+    heading_copies: bool = True,
     **params: Any,
 ) -> SectionModel:
     """Fit the boundary model (unless `boundary` is false) and the classifier on the postings'
@@ -156,7 +142,7 @@ def train_model(
         "settings": {
             "seed": seed,
             "copies": list(copies),
-            "heading_copies": list(heading_copies),
+            "heading_copies": heading_copies,
             "boundary": boundaries.get_params() if boundaries else None,
             **classifier.get_params(),
         },

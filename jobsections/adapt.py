@@ -18,25 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jobsections.annotations import check_segments, data_hash
+from jobsections.annotations import check_segments, data_hash, weight_of
 from jobsections.model import CARD_FILE, ModelError
 from jobsections.readers import InputError, Posting
 
 TRAINING_FILE = "training.jsonl"
 DEFAULT_WEIGHT = 3
-
-
-def weight_of(posting: Posting) -> int:
-    """How many times a posting counts in training (`meta.weight`, default 1)."""
-    weight = (posting.meta or {}).get("weight", 1)
-    if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
-        raise InputError(f"{posting.source} ({posting.id}): 'meta.weight' must be a whole number >= 1, got {weight!r}")
-    return weight
-
-
-def repeated(postings: Sequence[Posting]) -> list[Posting]:
-    """Each posting as many times as its weight: what `train_model` is given."""
-    return [p for p in postings for _ in range(weight_of(p))]
 
 
 def with_weight(postings: Sequence[Posting], weight: int) -> list[Posting]:

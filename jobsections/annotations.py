@@ -1,7 +1,8 @@
 """The annotation format of FORMAT.md: check it, load it through `datasets`, write it.
 
 A posting is `{"id", "source", "text", "segments": [{"start", "end", "label"}]}` with offsets
-in code points into `text`, end exclusive, sorted and non-overlapping.
+in code points into `text`, end exclusive, sorted and non-overlapping. An optional
+`"meta": {"weight": W}` makes it count W times in training (a whole number, default 1).
 """
 
 from __future__ import annotations
@@ -33,8 +34,25 @@ ANNOTATION_FEATURES = datasets.Features(
         "segments": datasets.List(
             {"start": datasets.Value("int64"), "end": datasets.Value("int64"), "label": datasets.Value("string")}
         ),
+        "weight": datasets.Value("int64"),
     }
 )
+
+
+def weight_of(posting: Posting, where: str = "") -> int:
+    """How many times a posting counts in training (`meta.weight`, default 1)."""
+    weight = (posting.meta or {}).get("weight", 1)
+    if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+        raise InputError(
+            f"{where or posting.source} ({posting.id}): 'meta.weight' must be a whole number >= 1, got {weight!r}"
+        )
+    return weight
+
+
+def repeated(postings: Sequence[Posting]) -> list[Posting]:
+    """Each posting as many times as its weight: what `jobsections.train.train_model` is given
+    (weighting by repetition weighs a posting's segments and lines alike, with no change to training)."""
+    return [p for p in postings for _ in range(weight_of(p))]
 
 
 def is_marker(word: str) -> bool:
@@ -148,14 +166,24 @@ def load_annotations(paths: Iterable[str | Path]) -> datasets.Dataset:
                 "source": posting.source,
                 "text": posting.text,
                 "segments": [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in posting.segments],
+                "weight": weight_of(posting, where),
             }
         )
     return datasets.Dataset.from_list(records, features=ANNOTATION_FEATURES)
 
 
 def postings_of(dataset: datasets.Dataset) -> list[Posting]:
-    """The rows of an annotation dataset as `Posting`s."""
-    return [Posting(id=r["id"], text=r["text"], source=r["source"], segments=r["segments"]) for r in dataset]
+    """The rows of an annotation dataset as `Posting`s (a weight other than 1 in `meta`)."""
+    return [
+        Posting(
+            id=r["id"],
+            text=r["text"],
+            source=r["source"],
+            segments=r["segments"],
+            meta={"weight": r["weight"]} if r["weight"] != 1 else {},
+        )
+        for r in dataset
+    ]
 
 
 def kfold(dataset: datasets.Dataset, k: int, seed: int = 0) -> Iterable[tuple[datasets.Dataset, datasets.Dataset]]:

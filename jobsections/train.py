@@ -133,7 +133,8 @@ def train_model(
     classifier = SegmentClassifier(random_state=seed, **params).fit(rows, labels)
     card = {
         "training_data": {
-            "postings": len(postings),
+            "postings": len(postings),  # a posting of weight W counts W times
+            "distinct_postings": len({p.id for p in postings}),
             "segments": sum(len(p.segments or []) for p in postings),
             "label_counts": dict(label_counts),
             "hash": data_hash(postings),

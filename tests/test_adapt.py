@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jobsections.adapt import TRAINING_FILE, base_postings, combine, repeated, with_weight, write_training_data
-from jobsections.annotations import data_hash, load_annotations, postings_of
+from jobsections.adapt import TRAINING_FILE, base_postings, combine, with_weight, write_training_data
+from jobsections.annotations import data_hash, load_annotations, postings_of, repeated
 from jobsections.cli import main
 from jobsections.readers import InputError, Posting
 
@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_shipped_model_carries_its_training_data() -> None:
-    """model/training.jsonl is exactly what the shipped model was trained on: the written corpus."""
+    """model/training.jsonl is exactly what the shipped model was trained on: the written corpus,
+    each posting as many times as its weight."""
     card = json.loads((ROOT / "model" / "card.json").read_text())
     shipped = base_postings(ROOT / "model")
-    assert data_hash(shipped) == card["training_data"]["hash"]
+    assert data_hash(repeated(shipped)) == card["training_data"]["hash"]
     assert data_hash(postings_of(load_annotations([ROOT / "annotations" / "written.jsonl"]))) == data_hash(shipped)
 
 
@@ -49,9 +50,14 @@ def test_train_base(base_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert card["adaptation"]["base_postings"] == 12 and card["adaptation"]["user_postings"] == 2
     assert card["adaptation"]["weight"] == 2
     assert card["training_data"]["postings"] == 12 + 2 * 2  # the user's postings twice each
+    assert card["training_data"]["distinct_postings"] == 14
     training = base_postings(out)  # the adapted model can be the base of the next round
     assert len(training) == 14 and [p.meta.get("weight", 1) for p in training] == [1] * 12 + [2, 2]
     assert main(["predict", str(ROOT / "corpus/seeds/001_78a0a1455e837bcc.txt"), "--model", str(out)]) == 0
+    # its training data trained on directly keeps the weights (they were dropped on loading)
+    again = tmp_path / "again"
+    assert main(["train", str(out / TRAINING_FILE), "-o", str(again)]) == 0
+    assert json.loads((again / "card.json").read_text())["training_data"]["postings"] == 12 + 2 * 2
 
 
 def test_train_base_errors(small_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

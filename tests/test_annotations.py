@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobsections.annotations import load_annotations
+from jobsections.annotations import load_annotations, postings_of, repeated
 from jobsections.readers import InputError
 
 GOOD = {"id": "p1", "source": "corpus/written/w1_01.txt", "text": "Nurse.", "segments": [
@@ -28,6 +28,7 @@ GOOD = {"id": "p1", "source": "corpus/written/w1_01.txt", "text": "Nurse.", "seg
             "is in no segment",
         ),
         ({**GOOD, "source": "corpus/written/w1_03.txt"}, "duplicate posting id 'p1'"),
+        ({**GOOD, "id": "p3", "meta": {"weight": 0}}, "'meta.weight' must be a whole number"),
     ],
 )
 def test_errors_cite_the_annotation_file_and_line_not_the_records_source(
@@ -41,3 +42,12 @@ def test_errors_cite_the_annotation_file_and_line_not_the_records_source(
         load_annotations([path])
     assert f"{path}:3" in str(caught.value)
     assert "w1_03" not in str(caught.value)
+
+
+def test_a_postings_weight_survives_loading(tmp_path: Path) -> None:
+    """`meta.weight` is how often a posting counts in training (`train`, `--cv`, `--base`)."""
+    path = tmp_path / "weighted.jsonl"
+    path.write_text(json.dumps({**GOOD, "meta": {"weight": 3}}) + "\n" + json.dumps({**GOOD, "id": "p2"}) + "\n")
+    postings = postings_of(load_annotations([path]))
+    assert [p.meta for p in postings] == [{"weight": 3}, {}]
+    assert [p.id for p in repeated(postings)] == ["p1", "p1", "p1", "p2"]

@@ -34,8 +34,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from jobsections.adapt import DEFAULT_WEIGHT, base_postings, combine, repeated
-from jobsections.annotations import load_annotations, postings_of
+from jobsections.adapt import DEFAULT_WEIGHT, base_postings, combine
+from jobsections.annotations import load_annotations, postings_of, repeated
 from jobsections.evaluation import evaluate
 from jobsections.model import load_model
 from jobsections.readers import Posting

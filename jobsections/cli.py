@@ -439,7 +439,8 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "metrics when --eval is given; manifest.json: every file with its size and SHA-256). "
         "With --base DIR, your postings are added to those DIR was trained on (its training.jsonl, written "
         "beside the model), each counted W times (--weight): `jobsections train --base model/ mine.jsonl "
-        "-o my-model` adapts the shipped model to your postings.",
+        "-o my-model` adapts the shipped model to your postings. A posting with \"meta\": {\"weight\": W} "
+        "counts W times.",
     )
     t.add_argument("annotations", nargs="*", metavar="ANNOTATIONS")
     t.add_argument("-o", "--output", required=True, help="model directory to write")
@@ -459,7 +460,8 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "--weight",
         type=_whole_number(1),
         metavar="W",
-        help="with --base: each of your postings counts W times (a whole number; default 3)",
+        help="with --base: each of your postings counts W times (a whole number; default 3), "
+        "in place of its own meta.weight",
     )
     t.add_argument(
         "--no-training-data",

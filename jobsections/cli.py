@@ -439,7 +439,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "metrics when --eval is given; manifest.json: every file with its size and SHA-256). "
         "With --base DIR, your postings are added to those DIR was trained on (its training.jsonl, written "
         "beside the model), each counted W times (--weight): `jobsections train --base model/ mine.jsonl "
-        "-o my-model` adapts the shipped model to your postings. A posting with \"meta\": {\"weight\": W} "
+        '-o my-model` adapts the shipped model to your postings. A posting with "meta": {"weight": W} '
         "counts W times.",
     )
     t.add_argument("annotations", nargs="*", metavar="ANNOTATIONS")

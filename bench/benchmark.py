@@ -54,7 +54,7 @@ from threadpoolctl import threadpool_limits
 from worker import cycle
 
 import jobsections
-from jobsections.annotations import LABELS, data_hash, load_annotations, postings_of, repeated
+from jobsections.annotations import LABELS, data_hash, load_annotations, postings_of
 from jobsections.evaluation import evaluate, score
 from jobsections.features import normalise
 from jobsections.labeller import doc_segments
@@ -964,7 +964,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.train_model:
             model_dir = Path(tmp) / "model"
             print(f"training a model on {len(train)} postings ...", file=sys.stderr, flush=True)
-            save_model(train_model(repeated(train), seed=args.seed), model_dir)
+            save_model(train_model(train, seed=args.seed), model_dir)
         result["settings"] = {
             **{k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "model": str(args.model.resolve()) if not args.train_model else f"trained on the fly on {args.train}",

@@ -5,9 +5,9 @@ format, FORMAT.md; a posting's `meta.weight` says how many times it counts), so 
 `jobsections train --base DIR MINE.jsonl` needs no corpus files: it trains on the base
 model's postings plus the user's, each of the user's counted `weight` times.
 
-Weighting is by repetition: a posting of weight W is handed to `jobsections.train.train_model`
+Weighting is by repetition: `jobsections.train.train_model` counts a posting of weight W
 W times (W a whole number), which weights its segments W times in the classifier and its lines
-W times in the boundary model, and needs no change to the training code. Training time grows
+W times in the boundary model. Training time grows
 with the repeated postings (8 postings of weight 4 add as much as 32 postings).
 """
 

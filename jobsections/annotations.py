@@ -50,8 +50,8 @@ def weight_of(posting: Posting, where: str = "") -> int:
 
 
 def repeated(postings: Sequence[Posting]) -> list[Posting]:
-    """Each posting as many times as its weight: what `jobsections.train.train_model` is given
-    (weighting by repetition weighs a posting's segments and lines alike, with no change to training)."""
+    """Each posting as many times as its weight: how `jobsections.train.train_model` counts them
+    (weighting by repetition weighs a posting's segments and lines alike)."""
     return [p for p in postings for _ in range(weight_of(p))]
 
 

@@ -159,7 +159,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.adapt import prepare_training, write_training_data
-    from jobsections.annotations import load_annotations, postings_of, repeated
+    from jobsections.annotations import load_annotations, postings_of, weight_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
     from jobsections.train import CLASSIFIER_COPIES, train_model
@@ -181,8 +181,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     segments = sum(len(p.segments or []) for p in postings)
-    weighted = repeated(postings)
-    counted = f", {len(weighted)} counting their weights" if len(weighted) != len(postings) else ""
+    weighted = sum(map(weight_of, postings))
+    counted = f", {weighted} counting their weights" if weighted != len(postings) else ""
     print(
         f"jobsections: training on {_count(len(postings), 'posting')}{counted} ({_count(segments, 'segment')}) ...",
         file=sys.stderr,
@@ -190,7 +190,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with _ticking("training"):
         model = train_model(
-            weighted,
+            postings,
             seed=args.seed,
             copies=() if args.no_copies else CLASSIFIER_COPIES,
             heading_copies=not args.no_heading_copies,

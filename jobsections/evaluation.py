@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from jobsections.annotations import LABELS, kfold, postings_of, repeated
+from jobsections.annotations import LABELS, kfold, postings_of
 from jobsections.model import SectionModel
 from jobsections.predict import predict_records, relabel_records
 from jobsections.readers import Posting
@@ -136,7 +136,7 @@ def cross_validate(
     predicted: list[list[dict[str, Any]]] = []
     relabelled: list[list[tuple[str, float]]] = []
     for train, test in tqdm(kfold(dataset, k, seed), total=k, desc="folds", disable=not progress or None, leave=False):
-        model = train_model(repeated(postings_of(train)), seed=seed, **params)
+        model = train_model(postings_of(train), seed=seed, **params)
         test_postings = postings_of(test)
         outputs = _system_outputs(model, test_postings)
         gold += test_postings

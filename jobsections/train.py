@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jobsections.annotations import data_hash
+from jobsections.annotations import data_hash, repeated
 from jobsections.classifier import SegmentClassifier
 from jobsections.features import Row, segment_rows
 from jobsections.model import BOUNDARY, SectionModel
@@ -122,9 +122,11 @@ def train_model(
     **params: Any,
 ) -> SectionModel:
     """Fit the boundary model (unless `boundary` is false) and the classifier on the postings'
-    gold segments; the card records data and settings."""
+    gold segments, each posting counted as many times as its `meta.weight`; the card records data
+    and settings."""
     if not postings:
         raise ValueError("no annotated postings to train on")
+    postings = repeated(postings)
     started = time.perf_counter()
     label_counts = Counter(s["label"] for p in postings for s in p.segments or [])
     _check_enough(label_counts)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from measure import summary, test_sets
 
-from jobsections.annotations import kfold, load_annotations, postings_of, repeated
+from jobsections.annotations import kfold, load_annotations, postings_of
 from jobsections.evaluation import evaluate
 from jobsections.segment.variants import variant
 from jobsections.train import gold_rows, train_model
@@ -57,7 +57,7 @@ def main() -> None:
         dev_runs = []
         for train, test in folds:
             started = time.perf_counter()
-            model = train_model(repeated(postings_of(train)), seed=0, **CONFIGS[name])
+            model = train_model(postings_of(train), seed=0, **CONFIGS[name])
             seconds += time.perf_counter() - started
             for i, posting in enumerate(postings_of(test)):
                 for is_flat, p in ((False, posting), (True, variant(posting, "flatten"))):

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from jobsections.adapt import DEFAULT_WEIGHT, base_postings, combine
-from jobsections.annotations import load_annotations, postings_of, repeated
+from jobsections.annotations import load_annotations, postings_of
 from jobsections.evaluation import evaluate
 from jobsections.model import load_model
 from jobsections.readers import Posting
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     if removed:
         print(f"{removed} base postings are gold postings too: left out, k = 0 retrained without them", flush=True)
         started = time.perf_counter()
-        base_model = train_model(repeated(kept), seed=0)
+        base_model = train_model(kept, seed=0)
         print(f"k=0 model trained in {time.perf_counter() - started:.0f} s", flush=True)
     else:
         base_model = load_model(args.base)
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
             for k in usable:
                 added = order[:k]
                 started = time.perf_counter()
-                model = train_model(repeated(combine(kept, added, args.weight)), seed=0) if k else base_model
+                model = train_model(combine(kept, added, args.weight), seed=0) if k else base_model
                 seconds = time.perf_counter() - started
                 report = evaluate(model, test)["end_to_end"]
                 run = {

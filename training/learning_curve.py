@@ -19,7 +19,7 @@ from pathlib import Path
 
 from measure import measure, test_sets
 
-from jobsections.annotations import load_annotations, postings_of, repeated
+from jobsections.annotations import load_annotations, postings_of
 from jobsections.train import train_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ def main() -> None:
         runs = []
         for r in range(args.repeats if n < len(corpus) else 1):
             subset = random.Random(r).sample(corpus, n)
-            runs.append(measure(train_model(repeated(subset), seed=r), sets))
+            runs.append(measure(train_model(subset, seed=r), sets))
         row = {"postings": n, "runs": len(runs)}
         for name, key in columns:
             row[f"{name}: {key}"] = statistics.mean(run[name][key] for run in runs)

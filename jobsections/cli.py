@@ -162,7 +162,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.annotations import load_annotations, postings_of, weight_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
-    from jobsections.train import CLASSIFIER_COPIES, train_model
+    from jobsections.train import CLASSIFIER_COPIES, COLLAPSED_COPY, train_model
     from jobsections.writers import check_output_dir
 
     # Every path is checked, and every file read, before the training starts.
@@ -192,7 +192,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         model = train_model(
             postings,
             seed=args.seed,
-            copies=() if args.no_copies else CLASSIFIER_COPIES,
+            copies=COLLAPSED_COPY if args.collapsed_copies else CLASSIFIER_COPIES,
             heading_copies=not args.no_heading_copies,
             boundary=not args.no_boundary,
             smoothing=args.smoothing,
@@ -471,9 +471,10 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
     )
     t.add_argument("--eval", nargs="+", metavar="ANNOTATIONS", help="held-out annotations to score into the card")
     t.add_argument(
-        "--no-copies",
+        "--collapsed-copies",
         action="store_true",
-        help="do not also learn each posting's classifier rows with its white space collapsed",
+        help="also learn each posting's classifier rows with its white space collapsed (off by default: "
+        "on real postings it cost a point, see the README)",
     )
     t.add_argument(
         "--no-heading-copies",

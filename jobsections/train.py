@@ -1,9 +1,10 @@
 """Fit a `SectionModel` on annotated postings: the boundary model, then the segment classifier.
 
-Every posting is also learned in layout variants (`jobsections.segment.variants`), its gold offsets
-carried through: collapsed white space, markers stripped, items glued. The boundary model
-learns where segments end in the long lines of all of them; the classifier's rows take their
-layout kind from the segmenter with that boundary model, so training sees what prediction sees.
+The boundary model learns where segments end in the long lines of each posting's layout
+variants (`jobsections.segment.variants`), its gold offsets carried through: collapsed white
+space, markers stripped, items glued. The classifier learns each posting's rows, and again
+with its headings left out; its rows take their layout kind from the segmenter with that
+boundary model, so training sees what prediction sees.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from jobsections.segment.boundary import BoundaryModel, training_lines, wrapped_
 from jobsections.segment.variants import variant
 
 # The layout variants each posting is also learned in, by the classifier and the boundary model.
-CLASSIFIER_COPIES = ("flatten",)
+# The classifier learns none by default: with heading copies, rows with their white space
+# collapsed (`train --collapsed-copies`) cost about a point on real postings (README).
+CLASSIFIER_COPIES: tuple[str, ...] = ()
+COLLAPSED_COPY = ("flatten",)
 BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped")
 
 

@@ -29,14 +29,17 @@ from jobsections.train import gold_rows, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {
-    "shipped: boundary model, calibrated linear SVM, char n-grams, context, collapsed copies": {},
+    "shipped: boundary model, calibrated linear SVM, char n-grams, context, heading copies": {},
     "+ section consistency (second stage over neighbours and section)": {"smoothing": True},
     "no boundary model (rules only)": {"boundary": False},
-    "no collapsed training copies": {"copies": ()},
-    "+ scraped copies (markers stripped, items glued)": {"copies": ("flatten", "scraped")},
+    "+ collapsed training copies (white space collapsed; shipped until 2026-12-03)": {"copies": ("flatten",)},
+    "no heading copies (rows without their headings)": {"heading_copies": False},
+    "+ collapsed and scraped copies (markers stripped, items glued)": {"copies": ("flatten", "scraped")},
     "no context features (segment alone)": {"context": False},
     "no character n-grams": {"char": False},
+    "no class weights": {"class_weight": None},
     "logistic regression instead of SVM": {"learner": "logreg", "C": 4.0},
+    "SGD (log loss) instead of SVM": {"learner": "sgd"},
 }
 
 

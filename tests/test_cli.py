@@ -27,6 +27,7 @@ def test_train_predict_evaluate(small_corpus: Path, tmp_path: Path, capsys: pyte
     assert main(["train", str(small_corpus), "-o", str(model), "--seed", "1", "--eval", str(small_corpus)]) == 0
     card = json.loads((model / "card.json").read_text())
     assert card["settings"]["seed"] == 1 and 0 < card["metrics"]["end_to_end_accuracy"] <= 1
+    assert card["settings"]["copies"] == []  # no collapsed copies unless asked (--collapsed-copies)
     posting = tmp_path / "nurse.txt"
     posting.write_text("WHAT WE OFFER\n\n• A pension\n• 25 days of leave\n\nApply by 3 May.", encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -447,6 +448,11 @@ def test_train_prints_its_stages_and_the_eval_summary(
     assert f"end to end accuracy {card['end_to_end_accuracy']:.3f}" in err
     assert f"segmentation F1 {card['segmentation_f1']:.3f}" in err
     assert err.rstrip().endswith(f"model written to {tmp_path / 'm'}")
+
+
+def test_train_collapsed_copies_is_opt_in(small_corpus: Path, tmp_path: Path) -> None:
+    assert main(["train", str(small_corpus), "-o", str(tmp_path / "m"), "--collapsed-copies"]) == 0
+    assert json.loads((tmp_path / "m" / "card.json").read_text())["settings"]["copies"] == ["flatten"]
 
 
 def test_the_training_progress_ticks_on_a_terminal() -> None:

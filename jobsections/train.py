@@ -25,9 +25,10 @@ from jobsections.segment import kinds_for
 from jobsections.segment.boundary import BoundaryModel, training_lines, wrapped_training_lines
 from jobsections.segment.variants import variant
 
-# The layout variants each posting is also learned in, by the classifier and the boundary model.
-# The classifier learns none by default: with heading copies, rows with their white space
-# collapsed (`train --collapsed-copies`) cost about a point on real postings (README).
+# The layout variants each posting is also learned in. The classifier learns none by default:
+# with heading copies, its rows with white space collapsed (`COLLAPSED_COPY`, `train
+# --collapsed-copies`) cost about a point on real postings (README). The boundary model learns
+# all of `BOUNDARY_COPIES`.
 CLASSIFIER_COPIES: tuple[str, ...] = ()
 COLLAPSED_COPY = ("flatten",)
 BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped")

@@ -70,6 +70,8 @@ def test_wrapped_item_continues_even_when_the_next_line_is_capitalised() -> None
         ("Location\n\n#Hybrid", "#Hybrid"),
         ("Experience\n\n>5 years in sales", ">5 years in sales"),
         ("Kennelkit is an employer.\n\n_Just email us._", "_Just email us._"),
+        ("Site Surveyor\nPay **** to **** a year\nWe hire.", "Pay **** to **** a year"),
+        ("Pay\n**** per hour plus tips", "**** per hour plus tips"),
     ],
 )
 def test_characters_that_belong_to_a_word_stay_in_the_segment(text: str, segment: str) -> None:
@@ -286,6 +288,13 @@ def test_pipeline_with_segmenter_round_trips_through_disk(tmp_path: Path) -> Non
     text = "ABOUT US\n\nWe build bridges. We hire engineers."
     doc, expected = again(text), nlp(text)
     assert [sp.text for sp in doc.spans["segments"]] == [sp.text for sp in expected.spans["segments"]]
+
+
+def test_a_short_line_stating_an_amount_is_no_heading() -> None:
+    """`Pay **** to **** a year` was typed a heading (short, bare, naming a section), which the
+    classifier all but always labels other; a heading ending in a colon stays one."""
+    text = "Salary £25,000 to £30,000\nPAY **** TO **** A YEAR\nStage 2 (2019):\nSalary"
+    assert [kind for _, _, kind in segment_text(text)] == ["line", "line", "heading", "heading"]
 
 
 def test_kinds_for_given_spans() -> None:

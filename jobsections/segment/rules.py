@@ -28,7 +28,7 @@ _WS = " \t\r\n\f\v\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u20
 # A list marker at the start of a line or piece, as FORMAT.md allows it outside segments.
 _LEAD_MARKER = re.compile(
     r"[•▪►✓\uf0b7\u25cf\u25aa]+"  # a bullet needs no space after it
-    r"|(?:[·\-*–—>#|§]+|o|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])(?=[\s\xa0]|$)"
+    r"|(?:(?!\*{3})[·\-*–—>#|§]+|o|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])(?=[\s\xa0]|$)"
 )
 # Bullets that start a new item wherever they stand (text scraped with no line breaks).
 # Each match begins with one character set, so that `re` scans for it fast; the look-behinds then
@@ -51,6 +51,8 @@ _SECTION_WORDS = frozenset(
 )
 _DECOR = "*#|>"  # `_` is no marker in FORMAT.md: it would leave a word uncovered
 _RULE = re.compile(r"[_=~]{3,}")
+_MASKED = re.compile(r"\*{3,}")  # a number masked by a job board (`Pay **** to **** a year`): a word
+_AMOUNT = re.compile(r"\d|\*{3}")  # a figure, or a masked one
 _NEXT_FIELD = re.compile(r"[ \t\xa0]+(?=[A-Z][a-z]+(?: [a-z]+){0,2}[ \t\xa0]*:[ \t\xa0]*\S)")
 _FIELD = re.compile(r"([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[ \t\xa0]*(?=\S)")
 _RUNIN_CAPS = re.compile(r"((?:[A-Z][A-Z&'’/,()-]*[ \t\xa0]+){1,6}[A-Z][A-Z&'’/,()-]+:?)[ \t\xa0]+(?=[A-Z][a-z])")
@@ -331,8 +333,10 @@ def _is_decor_run(text: str, start: int, end: int, run: str, at_end: bool) -> bo
     A run standing apart (white space between it and the text: `## Title`, `cell |`) is a marker;
     so is a table border `|`, and an emphasis `*`/`**` that the same run closes (or opens) further
     on (`**Salary:** EUR`, `*Role*`). `C#`, `F#`, `<negotiable>`, `</script>`, `#Hybrid`, `>5 years`
-    and a required-field `Name*` keep their characters.
+    and a required-field `Name*` keep their characters, and so does a masked number (`****`).
     """
+    if _MASKED.fullmatch(run):
+        return False
     apart = text[end - len(run) - 1] in _WS if at_end else text[start + len(run)] in _WS
     if apart or set(run) == {"|"}:
         return True
@@ -374,8 +378,13 @@ def _trim_decor(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _heading_kind(block: str) -> str:
     """`heading`, or `line` for a short bare line that names no section: with the markers gone
-    (`Child Care Subsidy Program`, `Strong SQL`), such a line is as often a list item as a heading."""
-    if block.endswith(":") or _is_caps(block):
+    (`Child Care Subsidy Program`, `Strong SQL`), such a line is as often a list item as a heading.
+    Nor is one that states an amount (`Salary £25,000 to £30,000`, `Pay **** to **** a year`)."""
+    if block.endswith(":"):
+        return "heading"
+    if _AMOUNT.search(block):
+        return "line"
+    if _is_caps(block):
         return "heading"
     words = block.upper().split()
     return "heading" if len(words) <= 4 and _SECTION_WORDS.intersection(words) else "line"

@@ -52,7 +52,6 @@ _SECTION_WORDS = frozenset(
 _DECOR = "*#|>"  # `_` is no marker in FORMAT.md: it would leave a word uncovered
 _RULE = re.compile(r"[_=~]{3,}")
 _MASKED = re.compile(r"\*{3,}")  # a number masked by a job board (`Pay **** to **** a year`): a word
-_AMOUNT = re.compile(r"\d|\*{3}")  # a figure, or a masked one
 _NEXT_FIELD = re.compile(r"[ \t\xa0]+(?=[A-Z][a-z]+(?: [a-z]+){0,2}[ \t\xa0]*:[ \t\xa0]*\S)")
 _FIELD = re.compile(r"([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[ \t\xa0]*(?=\S)")
 _RUNIN_CAPS = re.compile(r"((?:[A-Z][A-Z&'’/,()-]*[ \t\xa0]+){1,6}[A-Z][A-Z&'’/,()-]+:?)[ \t\xa0]+(?=[A-Z][a-z])")
@@ -378,13 +377,8 @@ def _trim_decor(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _heading_kind(block: str) -> str:
     """`heading`, or `line` for a short bare line that names no section: with the markers gone
-    (`Child Care Subsidy Program`, `Strong SQL`), such a line is as often a list item as a heading.
-    Nor is one that states an amount (`Salary £25,000 to £30,000`, `Pay **** to **** a year`)."""
-    if block.endswith(":"):
-        return "heading"
-    if _AMOUNT.search(block):
-        return "line"
-    if _is_caps(block):
+    (`Child Care Subsidy Program`, `Strong SQL`), such a line is as often a list item as a heading."""
+    if block.endswith(":") or _is_caps(block):
         return "heading"
     words = block.upper().split()
     return "heading" if len(words) <= 4 and _SECTION_WORDS.intersection(words) else "line"

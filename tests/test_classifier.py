@@ -169,3 +169,37 @@ def test_percent_flag_is_a_number_then_a_per_cent_sign() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(alphabet, size=rng.integers(0, 30)))
         assert _percent_starts(text) == [m.start() for m in re.finditer(r"\d\s*%", text)], repr(text)
+
+
+def test_code_table_finds_what_a_binary_search_of_the_sorted_codes_finds() -> None:
+    from jobsections.features import _CodeTable
+
+    rng = np.random.default_rng(3)
+    for size, high in [(0, 10), (1, 10), (300, 400), (50_000, 4 * 10**8)]:  # dense and sparse sets
+        codes = np.unique(rng.integers(0, high, size))
+        queries = rng.integers(0, high, 20_000)
+        expected = np.full(len(queries), -1)
+        if len(codes):
+            at = np.searchsorted(codes, queries).clip(max=len(codes) - 1)
+            expected = np.where(codes[at] == queries, at, -1)
+        assert np.array_equal(_CodeTable(codes).find(queries), expected)
+        assert np.array_equal(_CodeTable(codes).find(codes), np.arange(len(codes)))
+
+
+def test_normalise_collapses_every_white_space_run() -> None:
+    from jobsections.features import normalise
+
+    rng = np.random.default_rng(4)
+    alphabet = list("ab. \t\n\xa0\u2009\u2028\x1f\x85é")
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet, size=rng.integers(0, 12)))
+        assert normalise(text) == " ".join(text.split()), repr(text)
+
+
+def test_length_flags_bin_the_number_of_words() -> None:
+    featurizer = SegmentFeaturizer().fit(_data(1)[0])
+    for words, expected_bin in [(0, 0), (1, 1), (2, 2), (3, 2), (4, 3), (40, 6), (200, 6)]:
+        text = " ".join(["word"] * words)
+        flags = featurizer._flags(segment_rows(text or "-", [(0, max(len(text), 1), "sentence")]), [text])
+        length_bins = flags.toarray()[0, 3 * 7 + 5 : 3 * 7 + 5 + 7]
+        assert length_bins.tolist() == [float(i == expected_bin) for i in range(7)], words

@@ -177,8 +177,10 @@ def _is_caps(text: str) -> bool:
     """Mostly capitals: at least two, and four capitals for every small letter."""
     if text.isascii():  # counted by deleting the letters of a case, in C
         data = text.encode("ascii")
-        upper = len(data) - len(data.translate(None, _ASCII_UPPER))
         lower = len(data) - len(data.translate(None, _ASCII_LOWER))
+        if 5 * lower > len(data):  # the other letters are too few to be four capitals for each small one
+            return False
+        upper = len(data) - len(data.translate(None, _ASCII_UPPER))
     else:
         upper, lower = sum(map(str.isupper, text)), sum(map(str.islower, text))
     return upper >= 2 and upper >= 4 * lower

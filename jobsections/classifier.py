@@ -2,15 +2,17 @@
 
 Stage one is a linear model over `SegmentFeaturizer` features: by default a linear SVM whose
 scores are turned into probabilities by sigmoid calibration (fast and the most accurate of
-those tried, see the README), or logistic regression / SGD. With `smoothing`, a
-second stage sees, beside those features, stage one's probabilities for the neighbouring
-segments and for the rest of the section (learned from out-of-fold predictions, grouped by
-posting), so that a segment's label agrees with its surroundings where its own words are weak.
+those tried, see the README), or logistic regression / SGD. With `smoothing`, a second stage
+(a logistic regression) reads stage one's probabilities for the segment, its neighbours and the
+heading it sits under (learned from out-of-fold predictions, each posting in one fold with its
+copies), so that a segment's label agrees with its surroundings where its own words are weak.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -22,36 +24,56 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from jobsections.features import Row, SegmentFeaturizer
+from jobsections.features import KINDS, Row, SegmentFeaturizer, context_indices
+
+_BINS = np.array([0.05, 0.2, 0.4, 0.6, 0.8, 0.95])  # where stage two cuts a probability into bins
 
 
-def _context_probs(rows: Sequence[Row], probs: np.ndarray) -> np.ndarray:
-    """For each row: the previous and next segment's probabilities, and the section's mean."""
+def _context_features(rows: Sequence[Row], probs: np.ndarray) -> np.ndarray:
+    """Stage two's inputs for each row, from stage one's probabilities: its own (as they are and
+    binned per label), its most probable label alone and crossed with its kind and with the most
+    probable label of the heading it sits under, its kind; and the probabilities, most probable
+    label and kind of the previous and of the next segment of its posting, or that there is none."""
     n, k = probs.shape
-    out = np.zeros((n, 3 * k + 2), dtype=np.float32)
-    i = 0
-    while i < n:
-        j = i
-        while j < n and rows[j]["doc"] == rows[i]["doc"]:
-            j += 1
-        section_start = i
-        for r in range(i, j + 1):  # sections of one posting: runs between headings
-            if r == j or (r > i and rows[r]["kind"] == "heading"):
-                sec = slice(section_start, r)
-                mean = probs[sec].mean(axis=0)
-                out[sec, 2 * k : 3 * k] = mean
-                section_start = r
-        for r in range(i, j):
-            if r > i:
-                out[r, :k] = probs[r - 1]
-            else:
-                out[r, 3 * k] = 1.0
-            if r + 1 < j:
-                out[r, k : 2 * k] = probs[r + 1]
-            else:
-                out[r, 3 * k + 1] = 1.0
-        i = j
+    nk, nb = len(KINDS), len(_BINS) + 1
+    kind_index = {kind: i for i, kind in enumerate(KINDS)}
+    kinds = np.fromiter(map(kind_index.get, map(itemgetter("kind"), rows), repeat(0)), dtype=np.int64, count=n)
+    top = probs.argmax(axis=1)
+    index = context_indices(rows)
+    heading_top = np.where(index["heading"] >= 0, top[index["heading"].clip(0)], k)  # k: under no heading
+    neighbours = [(other >= 0, other.clip(0)) for other in (index["prev"], index["next"])]
+    width = k + nb * k + k + k * nk + (k + 1) + k * (k + 1) + nk + 2 * (k + k + nk + 1)
+    out = np.zeros((n, width), dtype=np.float32)
+    every = np.arange(n)
+    at = 0
+
+    def block(size: int, values: np.ndarray | None = None, where: np.ndarray | None = None) -> np.ndarray:
+        """The next `size` columns; with `values`, a one-hot of them (rows `where` only)."""
+        nonlocal at
+        columns, at = out[:, at : at + size], at + size
+        if values is not None:
+            chosen = every if where is None else every[where]
+            columns[chosen, values if where is None else values[where]] = 1.0
+        return columns
+
+    block(k)[:] = probs
+    np.put_along_axis(block(nb * k), np.searchsorted(_BINS, probs) + nb * np.arange(k), 1.0, axis=1)
+    block(k, top)
+    block(k * nk, top * nk + kinds)
+    block(k + 1, heading_top)
+    block(k * (k + 1), top * (k + 1) + heading_top)
+    block(nk, kinds)
+    for there, other in neighbours:
+        block(k)[there] = probs[other[there]]
+        block(k, top[other], there)
+        block(nk, kinds[other], there)
+        block(1)[~there] = 1.0
     return out
+
+
+def context_width(n_classes: int) -> int:
+    """How many inputs stage two has for `n_classes` labels."""
+    return _context_features([], np.zeros((0, n_classes))).shape[1]
 
 
 class SegmentClassifier(ClassifierMixin, BaseEstimator):
@@ -70,7 +92,7 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         char: bool = True,
         context: bool = True,
         smoothing: bool = False,
-        smoothing_folds: int = 5,
+        smoothing_folds: int = 3,
         max_iter: int = 2000,
         random_state: int = 0,
     ) -> None:
@@ -114,20 +136,17 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         self.stage_one_ = self._stage_one().fit(X, y)
         self.stage_two_ = None
-        groups = [row["doc"] for row in X]
+        # a posting's copies (heading copies, repeats) share its fold, or stage one would have seen them
+        groups = [row.get("group", row["doc"]) for row in X]
         folds = min(self.smoothing_folds, len(set(groups)))
         if self.smoothing and folds >= 2:
             oof = cross_val_predict(
                 clone(self._stage_one()), X, y, groups=groups, cv=GroupKFold(folds), method="predict_proba"
             )
-            self.stage_two_ = LogisticRegression(
-                C=1.0, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
-            )
-            self.stage_two_.fit(self._stack(X, oof), y)
+            # stage one's probabilities already weigh the labels evenly: no class weights again
+            self.stage_two_ = LogisticRegression(C=1.0, max_iter=self.max_iter, random_state=self.random_state)
+            self.stage_two_.fit(_context_features(X, oof), y)
         return self
-
-    def _stack(self, X: Sequence[Row], probs: np.ndarray) -> np.ndarray:
-        return np.hstack([probs, _context_probs(X, probs)])
 
     def predict_proba(self, X: Sequence[Row]) -> np.ndarray:
         """Probabilities of each label (columns in `classes_` order) for each row."""
@@ -136,7 +155,7 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
             return np.zeros((0, len(self.classes_)))
         probs = self.stage_one_.predict_proba(X)
         if self.stage_two_ is not None:
-            probs = self.stage_two_.predict_proba(self._stack(X, probs))
+            probs = self.stage_two_.predict_proba(_context_features(X, probs))
         return probs
 
     def predict(self, X: Sequence[Row]) -> np.ndarray:
@@ -201,7 +220,10 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         if meta.get("stage_two") is not None:
             two = linear_from_state(get(meta, "stage_two", dict, "classifier"), unprefixed("stage_two", arrays))
             need(list(two.classes_) == list(classes), "classifier: stage two's classes differ from classes_")
-            need(two.n_features_in_ == 4 * len(classes) + 2, "classifier: stage two has the wrong input width")
+            need(
+                two.n_features_in_ == context_width(len(classes)),
+                "classifier: stage two has the wrong input width (trained with an older --smoothing: retrain)",
+            )
             classifier.stage_two_ = two
         return classifier
 

@@ -195,7 +195,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             copies=COLLAPSED_COPY if args.collapsed_copies else CLASSIFIER_COPIES,
             heading_copies=not args.no_heading_copies,
             boundary=not args.no_boundary,
-            smoothing=args.smoothing,
+            smoothing=not args.no_smoothing,
         )
     print(f"jobsections: trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if adaptation:
@@ -488,10 +488,10 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="no learned boundary model: text without layout is cut by the rules alone",
     )
     t.add_argument(
-        "--smoothing",
+        "--no-smoothing",
         action="store_true",
-        help="add a second stage over neighbouring segments: about 4x slower to train, and slightly less "
-        "accurate in the README's ablation (off by default)",
+        help="no second stage (which relabels each segment from the first stage's probabilities for it, its "
+        "neighbours and its heading): training about 15%% faster, 1.3 points lower on the README's dev set",
     )
     t.set_defaults(func=_cmd_train)
 

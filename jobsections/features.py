@@ -56,7 +56,7 @@ _SHAPES: dict[str, Callable[[str], Iterable[int]]] = {
     "url": _pattern_starts(r"https?://|www\.|\.(?:com|org|net|int)\b"),
     "percent": _percent_starts,
 }
-_KINDS = ("heading", "item", "sentence", "field", "line", "start", "end")
+KINDS = ("heading", "item", "sentence", "field", "line", "start", "end")
 _CHAR_BUCKETS = 1 << 18  # a power of two: a hash is masked into a bucket
 
 
@@ -99,7 +99,7 @@ def segment_rows(text: str, segments: Sequence[tuple[int, int, str]], doc: int |
     return rows
 
 
-def _context_indices(rows: Sequence[Row]) -> dict[str, np.ndarray]:
+def context_indices(rows: Sequence[Row]) -> dict[str, np.ndarray]:
     """Row numbers of each row's heading, second heading and neighbours in the batch (-1: none)."""
     n = len(rows)
     docs = [row["doc"] for row in rows]
@@ -295,11 +295,11 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """One-hot kind, neighbours' kinds, position and length bins, shape flags (`texts`: the
         rows' texts in lower case, white space normalised as `segment_rows` leaves it)."""
         n = len(rows)
-        index = {k: i for i, k in enumerate(_KINDS)}
+        index = {k: i for i, k in enumerate(KINDS)}
         one_hot = []  # (each row's value, the number of values) of each one-hot group
         for key in ("kind", "prev_kind", "next_kind"):
             values = np.fromiter(map(index.get, map(itemgetter(key), rows), repeat(0)), dtype=np.int64, count=n)
-            one_hot.append((values, len(_KINDS)))
+            one_hot.append((values, len(KINDS)))
         position = np.fromiter(map(itemgetter("position"), rows), dtype=np.float64, count=n)
         one_hot.append((np.minimum(4, (position * 5).astype(np.int64)), 5))
         # words: one more than the spaces of a normalised text, none in an empty one
@@ -355,7 +355,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             blocks.append(_tfidf(self._char_counts(texts), self.char_idf_, self.char_weight))
         if self.context:
             words = _tfidf(unigrams, self.unigram_idf_)
-            index = _context_indices(X)
+            index = context_indices(X)
             blocks += [
                 _select(words, index["heading"], self.heading_weight),
                 _select(words, index["heading2"], self.context_weight),

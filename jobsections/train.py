@@ -69,7 +69,8 @@ def training_rows(
     heading_copies: bool = True,
 ) -> tuple[list[Row], list[str]]:
     """All rows and labels of the postings, of their layout variants `copies` and (with
-    `heading_copies`) of their rows `without_headings`; each copy is a posting (`doc`) of its own."""
+    `heading_copies`) of their rows `without_headings`; each copy is a posting (`doc`) of its own,
+    its `group` the posting's id (shared by a posting's copies and repeats)."""
     rows: list[Row] = []
     labels: list[str] = []
     doc = 0
@@ -80,7 +81,7 @@ def training_rows(
                 parts.append(without_headings(*parts[0]))
             for part_rows, part_labels in parts:
                 if part_rows:
-                    rows += [dict(row, doc=doc) for row in part_rows]
+                    rows += [dict(row, doc=doc, group=posting.id) for row in part_rows]
                     labels += part_labels
                     doc += 1
     return rows, labels
@@ -124,11 +125,12 @@ def train_model(
     copies: Sequence[str] = CLASSIFIER_COPIES,
     boundary: bool = True,
     heading_copies: bool = True,
+    smoothing: bool = True,
     **params: Any,
 ) -> SectionModel:
     """Fit the boundary model (unless `boundary` is false) and the classifier on the postings'
-    gold segments, each posting counted as many times as its `meta.weight`; the card records data
-    and settings."""
+    gold segments, each posting counted as many times as its `meta.weight`, with the classifier's
+    second stage unless `smoothing` is false; the card records data and settings."""
     if not postings:
         raise ValueError("no annotated postings to train on")
     postings = repeated(postings)
@@ -137,7 +139,7 @@ def train_model(
     _check_enough(label_counts)
     boundaries = train_boundary(postings) if boundary else None
     rows, labels = training_rows(postings, copies, boundaries, heading_copies)
-    classifier = SegmentClassifier(random_state=seed, **params).fit(rows, labels)
+    classifier = SegmentClassifier(random_state=seed, smoothing=smoothing, **params).fit(rows, labels)
     card = {
         "training_data": {
             "postings": len(postings),  # a posting of weight W counts W times

@@ -74,6 +74,25 @@ def test_smoothing_stage_uses_neighbours() -> None:
     assert clf.predict_proba(rows).shape == (len(rows), 5)
 
 
+def test_stage_two_reads_each_row_its_neighbours_and_its_heading() -> None:
+    from jobsections.classifier import _context_features, context_width
+
+    rows, _ = _data(2)
+    probs = np.random.default_rng(5).dirichlet(np.ones(5), size=len(rows))
+    found = _context_features(rows, probs)
+    assert found.shape == (len(rows), context_width(5))
+    k, n = 5, len(LABELS)
+    edges = found[:, -1], found[:, -(1 + 2 * k + 7 + 1)]  # next and previous: none
+    assert [i for i in range(len(rows)) if edges[0][i]] == [n - 1, 2 * n - 1]
+    assert [i for i in range(len(rows)) if edges[1][i]] == [0, n]
+    start = -2 * (2 * k + 7 + 1)  # the previous segment's probabilities come first after the row's own
+    assert np.allclose(found[1:n, start : start + k], probs[: n - 1])
+    under = 5 + 7 * 5 + 5 + 5 * 7  # where the heading's most probable label starts
+    heading_top = found[:, under : under + k + 1].argmax(axis=1)
+    assert heading_top[0] == k and heading_top[1] == probs[0].argmax() and heading_top[4] == probs[3].argmax()
+    assert heading_top[n] == k  # the second posting starts under no heading
+
+
 def test_featurizer_gives_one_row_per_segment() -> None:
     rows, _ = _data(2)
     X = SegmentFeaturizer().fit_transform(rows)
@@ -140,13 +159,13 @@ def test_char_counts_of_a_batch_are_those_of_its_parts() -> None:
 
 
 def test_context_indices_follow_each_posting() -> None:
-    from jobsections.features import _context_indices
+    from jobsections.features import context_indices
 
     rng = np.random.default_rng(1)
     kinds = ["heading", "item", "sentence"]
     for _ in range(200):
         rows = [{"doc": str(d), "kind": kinds[rng.integers(3)]} for d in range(3) for _ in range(rng.integers(0, 6))]
-        found = _context_indices(rows)
+        found = context_indices(rows)
         heading = heading2 = -1
         for r, row in enumerate(rows):  # the definition, row by row
             first = r == 0 or rows[r - 1]["doc"] != row["doc"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobsections.features import _context_indices
+from jobsections.features import context_indices
 from jobsections.readers import Posting
 from jobsections.train import training_rows, without_headings
 
@@ -33,7 +33,7 @@ def test_a_heading_copy_keeps_the_other_rows_with_no_heading() -> None:
     copy = rows[4:]
     assert [row["text"] for row in copy] == [rows[1]["text"], rows[3]["text"]]
     assert all(row["kind"] != "heading" and row["heading"] == "" for row in copy)
-    assert _context_indices(rows)["heading"].tolist() == [-1, 0, 0, 2, -1, -1]
+    assert context_indices(rows)["heading"].tolist() == [-1, 0, 0, 2, -1, -1]
     assert len(training_rows([POSTING], copies=(), heading_copies=False)[0]) == 4
 
 

@@ -29,8 +29,8 @@ from jobsections.train import gold_rows, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {
-    "shipped: boundary model, calibrated linear SVM, char n-grams, context, heading copies": {},
-    "+ section consistency (second stage over neighbours and section)": {"smoothing": True},
+    "shipped: boundary model, calibrated linear SVM, char n-grams, context, heading copies, second stage": {},
+    "no second stage (stage one's labels; shipped until 2026-12-04)": {"smoothing": False},
     "no boundary model (rules only)": {"boundary": False},
     "+ collapsed training copies (white space collapsed; shipped until 2026-12-03)": {"copies": ("flatten",)},
     "no heading copies (rows without their headings)": {"heading_copies": False},

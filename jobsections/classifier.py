@@ -68,6 +68,7 @@ def _context_features(rows: Sequence[Row], probs: np.ndarray) -> np.ndarray:
         block(k, top[other], there)
         block(nk, kinds[other], there)
         block(1)[~there] = 1.0
+    assert at == width, "the blocks of stage two's inputs do not fill its width"
     return out
 
 

@@ -491,7 +491,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         "--no-smoothing",
         action="store_true",
         help="no second stage (which relabels each segment from the first stage's probabilities for it, its "
-        "neighbours and its heading): training about 15%% faster, 1.3 points lower on the README's dev set",
+        "neighbours and its heading): training about 13%% faster, 1.3 points lower on the README's dev set",
     )
     t.set_defaults(func=_cmd_train)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from jobsections.features import context_indices
 from jobsections.readers import Posting
 from jobsections.train import training_rows, without_headings
@@ -45,3 +47,21 @@ def test_postings_without_headings_get_no_heading_copy_and_every_copy_is_a_posti
     assert docs == sorted(docs)
     # bare and its flattened copy; POSTING, its flattened copy and its copy without headings
     assert len(set(docs)) == 5
+
+
+def test_a_postings_copies_share_its_group_so_the_second_stage_folds_keep_them_together(monkeypatch) -> None:
+    import jobsections.classifier as classifier
+
+    bare = _posting([("Plan the rota.", "responsibility"), ("Forklift licence essential.", "qualification")], "q")
+    rows, labels = training_rows([bare, POSTING, POSTING], copies=("flatten",))  # POSTING repeated, as a weight of 2
+    assert {row["group"] for row in rows if row["doc"] < 2} == {"q"}
+    assert {row["group"] for row in rows if row["doc"] >= 2} == {"p"} and len({row["doc"] for row in rows}) == 8
+    seen = []
+
+    def spy(estimator, X, y, groups, cv, method):  # what stage two's out-of-fold run is given
+        seen.append(list(groups))
+        return np.full((len(X), len(set(y))), 1 / len(set(y)))
+
+    monkeypatch.setattr(classifier, "cross_val_predict", spy)
+    classifier.SegmentClassifier(smoothing=True).fit(rows * 2, labels * 2)
+    assert seen == [[row["group"] for row in rows] * 2]

@@ -11,8 +11,6 @@ copies), so that a segment's label agrees with its surroundings where its own wo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from jobsections.features import KINDS, Row, SegmentFeaturizer, context_indices
+from jobsections.features import KINDS, Row, SegmentFeaturizer, context_indices, kind_ids
 
 _BINS = np.array([0.05, 0.2, 0.4, 0.6, 0.8, 0.95])  # where stage two cuts a probability into bins
 
@@ -36,8 +34,7 @@ def _context_features(rows: Sequence[Row], probs: np.ndarray) -> np.ndarray:
     label and kind of the previous and of the next segment of its posting, or that there is none."""
     n, k = probs.shape
     nk, nb = len(KINDS), len(_BINS) + 1
-    kind_index = {kind: i for i, kind in enumerate(KINDS)}
-    kinds = np.fromiter(map(kind_index.get, map(itemgetter("kind"), rows), repeat(0)), dtype=np.int64, count=n)
+    kinds = kind_ids(rows)
     top = probs.argmax(axis=1)
     index = context_indices(rows)
     heading_top = np.where(index["heading"] >= 0, top[index["heading"].clip(0)], k)  # k: under no heading

@@ -57,6 +57,7 @@ _SHAPES: dict[str, Callable[[str], Iterable[int]]] = {
     "percent": _percent_starts,
 }
 KINDS = ("heading", "item", "sentence", "field", "line", "start", "end")
+_KIND_ID = {kind: i for i, kind in enumerate(KINDS)}
 _CHAR_BUCKETS = 1 << 18  # a power of two: a hash is masked into a bucket
 
 
@@ -97,6 +98,11 @@ def segment_rows(text: str, segments: Sequence[tuple[int, int, str]], doc: int |
         if kind == "heading":
             heading, heading2 = words, heading
     return rows
+
+
+def kind_ids(rows: Sequence[Row], key: str = "kind") -> np.ndarray:
+    """The position in `KINDS` of each row's `key` (its kind, or a neighbour's); 0 for an unknown one."""
+    return np.fromiter(map(_KIND_ID.get, map(itemgetter(key), rows), repeat(0)), dtype=np.int64, count=len(rows))
 
 
 def context_indices(rows: Sequence[Row]) -> dict[str, np.ndarray]:
@@ -295,11 +301,8 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """One-hot kind, neighbours' kinds, position and length bins, shape flags (`texts`: the
         rows' texts in lower case, white space normalised as `segment_rows` leaves it)."""
         n = len(rows)
-        index = {k: i for i, k in enumerate(KINDS)}
-        one_hot = []  # (each row's value, the number of values) of each one-hot group
-        for key in ("kind", "prev_kind", "next_kind"):
-            values = np.fromiter(map(index.get, map(itemgetter(key), rows), repeat(0)), dtype=np.int64, count=n)
-            one_hot.append((values, len(KINDS)))
+        # (each row's value, the number of values) of each one-hot group
+        one_hot = [(kind_ids(rows, key), len(KINDS)) for key in ("kind", "prev_kind", "next_kind")]
         position = np.fromiter(map(itemgetter("position"), rows), dtype=np.float64, count=n)
         one_hot.append((np.minimum(4, (position * 5).astype(np.int64)), 5))
         # words: one more than the spaces of a normalised text, none in an empty one

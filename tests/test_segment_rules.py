@@ -89,6 +89,8 @@ def test_characters_that_belong_to_a_word_stay_in_the_segment(text: str, segment
         ("**Salary:** EUR 50k", "Salary:** EUR 50k"),
         ("**Apply by:** rolling, from **September 14**", "Apply by:** rolling, from **September 14"),
         ("*Role*\n\nWe hire.", "Role"),
+        ("*Minimum Qualifications**\nA degree in physics.", "Minimum Qualifications"),  # a mangled export
+        ("Organization and Job ID**\nJob ID: 30123", "Organization and Job ID"),
     ],
 )
 def test_markers_standing_apart_or_wrapping_are_stripped(text: str, segment: str) -> None:

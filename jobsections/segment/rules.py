@@ -333,9 +333,10 @@ def _is_decor_run(text: str, start: int, end: int, run: str, at_end: bool) -> bo
     """Whether `run`, at the start (or end) of `text[start:end]`, is a marker rather than part of a word.
 
     A run standing apart (white space between it and the text: `## Title`, `cell |`) is a marker;
-    so is a table border `|`, and an emphasis `*`/`**` that the same run closes (or opens) further
-    on (`**Salary:** EUR`, `*Role*`). `C#`, `F#`, `<negotiable>`, `</script>`, `#Hybrid`, `>5 years`
-    and a required-field `Name*` keep their characters, and so does a masked number (`****`).
+    so is a table border `|`, an emphasis `*`/`**` that the same run closes (or opens) further
+    on (`**Salary:** EUR`, `*Role*`), and a `**` that ends a line (`*Minimum Qualifications**`).
+    `C#`, `F#`, `<negotiable>`, `</script>`, `#Hybrid`, `>5 years` and a required-field `Name*`
+    keep their characters, and so does a masked number (`****`).
     """
     if _MASKED.fullmatch(run):
         return False
@@ -344,6 +345,8 @@ def _is_decor_run(text: str, start: int, end: int, run: str, at_end: bool) -> bo
         return True
     if set(run) != {"*"}:
         return False
+    if at_end and len(run) == 2 and text[end : end + 1] in ("", "\n", "\r"):
+        return True  # `**` ending a line closes an emphasis whose opener an export mangled (`*Title**`)
     # the closing (opening) run may lie beyond this piece, on the same line: `*Full-time · Permanent*`
     if at_end:
         rest = text[text.rfind("\n", 0, start) + 1 : end - len(run)]

@@ -9,10 +9,12 @@ boundary model, so training sees what prediction sees.
 
 from __future__ import annotations
 
+import random
 import time
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,20 +64,49 @@ def without_headings(rows: Sequence[Row], labels: Sequence[str]) -> tuple[list[R
     return [dict(rows[i], heading="", heading2="") for i in kept], [labels[i] for i in kept]
 
 
+def reordered_sections(posting: Posting) -> Posting | None:
+    """The posting with its sections (a heading and the segments up to the next heading; what
+    comes before the first heading) in another order, fixed by its id, joined by blank lines; None
+    for a posting of fewer than three sections. Real postings put their sections in any order,
+    and one-line ads have none to speak of; our writers mostly keep one."""
+    segments = sorted(posting.segments or [], key=lambda s: s["start"])
+    kinds = kinds_for(posting.text, [(s["start"], s["end"]) for s in segments])
+    sections: list[list[dict[str, Any]]] = []
+    for segment, kind in zip(segments, kinds):
+        if kind == "heading" or not sections:
+            sections.append([])
+        sections[-1].append(segment)
+    if len(sections) < 3:
+        return None
+    random.Random(zlib.crc32(posting.id.encode("utf-8"))).shuffle(sections)
+    pieces: list[str] = []
+    moved: list[dict[str, Any]] = []
+    at = 0
+    for section in sections:
+        start, end = section[0]["start"], section[-1]["end"]
+        moved += [dict(s, start=s["start"] - start + at, end=s["end"] - start + at) for s in section]
+        pieces.append(posting.text[start:end])
+        at += end - start + 2
+    return replace(posting, id=f"{posting.id}~reordered", text="\n\n".join(pieces), segments=moved)
+
+
 def training_rows(
     postings: Sequence[Posting],
     copies: Sequence[str] = CLASSIFIER_COPIES,
     boundary: BoundaryModel | None = None,
     heading_copies: bool = True,
+    section_copies: bool = False,
 ) -> tuple[list[Row], list[str]]:
-    """All rows and labels of the postings, of their layout variants `copies` and (with
-    `heading_copies`) of their rows `without_headings`; each copy is a posting (`doc`) of its own,
-    its `group` the posting's id (shared by a posting's copies and repeats)."""
+    """All rows and labels of the postings, of their layout variants `copies`, (with
+    `heading_copies`) of their rows `without_headings` and (with `section_copies`) of their
+    `reordered_sections`; each copy is a posting (`doc`) of its own, its `group` the posting's id
+    (shared by a posting's copies and repeats)."""
     rows: list[Row] = []
     labels: list[str] = []
     doc = 0
     for posting in postings:
-        for copy in _with_copies([posting], copies):
+        reordered = reordered_sections(posting) if section_copies else None
+        for copy in _with_copies([posting], copies) + ([reordered] if reordered else []):
             parts = [gold_rows(copy, doc, boundary)]
             if copy is posting and heading_copies:
                 parts.append(without_headings(*parts[0]))
@@ -126,11 +157,13 @@ def train_model(
     boundary: bool = True,
     heading_copies: bool = True,
     smoothing: bool = True,
+    section_copies: bool = False,
     **params: Any,
 ) -> SectionModel:
     """Fit the boundary model (unless `boundary` is false) and the classifier on the postings'
     gold segments, each posting counted as many times as its `meta.weight`, with the classifier's
-    second stage unless `smoothing` is false; the card records data and settings."""
+    second stage unless `smoothing` is false and (with `section_copies`) each posting also with its
+    sections reordered; the card records data and settings."""
     if not postings:
         raise ValueError("no annotated postings to train on")
     postings = repeated(postings)
@@ -138,7 +171,7 @@ def train_model(
     label_counts = Counter(s["label"] for p in postings for s in p.segments or [])
     _check_enough(label_counts)
     boundaries = train_boundary(postings) if boundary else None
-    rows, labels = training_rows(postings, copies, boundaries, heading_copies)
+    rows, labels = training_rows(postings, copies, boundaries, heading_copies, section_copies)
     classifier = SegmentClassifier(random_state=seed, smoothing=smoothing, **params).fit(rows, labels)
     card = {
         "training_data": {
@@ -153,6 +186,7 @@ def train_model(
             "seed": seed,
             "copies": list(copies),
             "heading_copies": heading_copies,
+            "section_copies": section_copies,
             "boundary": boundaries.get_params() if boundaries else None,
             **classifier.get_params(),
         },

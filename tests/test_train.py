@@ -6,7 +6,7 @@ import numpy as np
 
 from jobsections.features import context_indices
 from jobsections.readers import Posting
-from jobsections.train import training_rows, without_headings
+from jobsections.train import reordered_sections, training_rows, without_headings
 
 
 def _posting(lines: list[tuple[str, str]], pid: str = "p") -> Posting:
@@ -65,3 +65,39 @@ def test_a_postings_copies_share_its_group_so_the_second_stage_folds_keep_them_t
     monkeypatch.setattr(classifier, "cross_val_predict", spy)
     classifier.SegmentClassifier(smoothing=True).fit(rows * 2, labels * 2)
     assert seen == [[row["group"] for row in rows] * 2]
+
+
+THREE_SECTIONS = _posting(
+    [
+        ("Night Porter", "other"),
+        ("Duties", "other"),
+        ("Check guests in after midnight.", "responsibility"),
+        ("Requirements", "other"),
+        ("A calm manner at the desk.", "qualification"),
+        ("What we offer", "other"),
+        ("Free meals on shift.", "benefit"),
+    ],
+    "porter",
+)
+
+
+def test_reordered_sections_keep_every_segment_and_its_label_in_another_order() -> None:
+    copy = reordered_sections(THREE_SECTIONS)
+    assert copy is not None and copy.id == "porter~reordered"
+    moved = sorted((copy.text[s["start"] : s["end"]], s["label"]) for s in copy.segments)
+    assert moved == sorted((THREE_SECTIONS.text[s["start"] : s["end"]], s["label"]) for s in THREE_SECTIONS.segments)
+    starts = [copy.text[s["start"] : s["end"]] for s in copy.segments if s["label"] == "other"]
+    assert starts != ["Night Porter", "Duties", "Requirements", "What we offer"]  # this id's order differs
+    # a section moves whole: each heading is still followed by its own item
+    for heading, item in [("Duties", "Check guests"), ("Requirements", "A calm"), ("What we offer", "Free meals")]:
+        assert copy.text.split(heading + "\n", 1)[1].startswith(item)
+    assert reordered_sections(THREE_SECTIONS) == copy  # fixed by the id
+    assert reordered_sections(POSTING) is None  # two sections only
+
+
+def test_section_copies_add_one_posting_of_the_same_group() -> None:
+    plain, _ = training_rows([THREE_SECTIONS], copies=())
+    rows, labels = training_rows([THREE_SECTIONS], copies=(), section_copies=True)
+    assert len(rows) == len(plain) + 7 and sorted(labels[-7:]) == sorted(s["label"] for s in THREE_SECTIONS.segments)
+    assert len({row["doc"] for row in rows}) == len({row["doc"] for row in plain}) + 1
+    assert {row["group"] for row in rows} == {"porter"}

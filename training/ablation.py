@@ -40,6 +40,7 @@ CONFIGS = {
     "no class weights": {"class_weight": None},
     "logistic regression instead of SVM": {"learner": "logreg", "C": 4.0},
     "SGD (log loss) instead of SVM": {"learner": "sgd"},
+    "+ section copies (each posting also with its sections reordered)": {"section_copies": True},
 }
 
 

@@ -2,9 +2,10 @@
 
 The boundary model learns where segments end in the long lines of each posting's layout
 variants (`jobsections.segment.variants`), its gold offsets carried through: collapsed white
-space, markers stripped, items glued. The classifier learns each posting's rows, and again
-with its headings left out; its rows take their layout kind from the segmenter with that
-boundary model, so training sees what prediction sees.
+space, markers stripped, items glued. The classifier learns each posting's rows, again
+with its headings left out, and (`section_copies`) once more with its sections reordered; its
+rows take their layout kind from the segmenter with that boundary model, so training sees what
+prediction sees.
 """
 
 from __future__ import annotations

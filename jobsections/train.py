@@ -96,7 +96,7 @@ def training_rows(
     copies: Sequence[str] = CLASSIFIER_COPIES,
     boundary: BoundaryModel | None = None,
     heading_copies: bool = True,
-    section_copies: bool = False,
+    section_copies: bool = True,
 ) -> tuple[list[Row], list[str]]:
     """All rows and labels of the postings, of their layout variants `copies`, (with
     `heading_copies`) of their rows `without_headings` and (with `section_copies`) of their
@@ -158,13 +158,13 @@ def train_model(
     boundary: bool = True,
     heading_copies: bool = True,
     smoothing: bool = True,
-    section_copies: bool = False,
+    section_copies: bool = True,
     **params: Any,
 ) -> SectionModel:
     """Fit the boundary model (unless `boundary` is false) and the classifier on the postings'
     gold segments, each posting counted as many times as its `meta.weight`, with the classifier's
-    second stage unless `smoothing` is false and (with `section_copies`) each posting also with its
-    sections reordered; the card records data and settings."""
+    second stage unless `smoothing` is false and each posting also with its sections reordered
+    unless `section_copies` is false; the card records data and settings."""
     if not postings:
         raise ValueError("no annotated postings to train on")
     postings = repeated(postings)

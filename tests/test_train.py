@@ -96,8 +96,8 @@ def test_reordered_sections_keep_every_segment_and_its_label_in_another_order() 
 
 
 def test_section_copies_add_one_posting_of_the_same_group() -> None:
-    plain, _ = training_rows([THREE_SECTIONS], copies=())
-    rows, labels = training_rows([THREE_SECTIONS], copies=(), section_copies=True)
+    plain, _ = training_rows([THREE_SECTIONS], copies=(), section_copies=False)
+    rows, labels = training_rows([THREE_SECTIONS], copies=())
     assert len(rows) == len(plain) + 7 and sorted(labels[-7:]) == sorted(s["label"] for s in THREE_SECTIONS.segments)
     assert len({row["doc"] for row in rows}) == len({row["doc"] for row in plain}) + 1
     assert {row["group"] for row in rows} == {"porter"}

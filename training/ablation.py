@@ -29,7 +29,7 @@ from jobsections.train import gold_rows, train_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {
-    "shipped: boundary model, calibrated linear SVM, char n-grams, context, heading copies, second stage": {},
+    "shipped: boundary model, calibrated SVM, char n-grams, context, heading and section copies, second stage": {},
     "no second stage (stage one's labels; shipped until 2026-12-04)": {"smoothing": False},
     "no boundary model (rules only)": {"boundary": False},
     "+ collapsed training copies (white space collapsed; shipped until 2026-12-03)": {"copies": ("flatten",)},
@@ -40,7 +40,9 @@ CONFIGS = {
     "no class weights": {"class_weight": None},
     "logistic regression instead of SVM": {"learner": "logreg", "C": 4.0},
     "SGD (log loss) instead of SVM": {"learner": "sgd"},
-    "+ section copies (each posting also with its sections reordered)": {"section_copies": True},
+    "no section copies (each posting also with its sections reordered; shipped since 2026-12-04)": {
+        "section_copies": False
+    },
 }
 
 

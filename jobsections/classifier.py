@@ -6,6 +6,8 @@ those tried, see the README), or logistic regression / SGD. With `smoothing`, a 
 (a logistic regression) reads stage one's probabilities for the segment, its neighbours and the
 heading it sits under (learned from out-of-fold predictions, each posting in one fold with its
 copies), so that a segment's label agrees with its surroundings where its own words are weak.
+Stage two is a per-row logistic regression, or with `chain` a linear-chain CRF over the same
+inputs (`jobsections.chain`), which also learns which label follows which along the posting.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from jobsections.chain import ChainCRF
 from jobsections.features import KINDS, Row, SegmentFeaturizer, context_indices, kind_ids
 
 _BINS = np.array([0.05, 0.2, 0.4, 0.6, 0.8, 0.95])  # where stage two cuts a probability into bins
@@ -69,6 +72,12 @@ def _context_features(rows: Sequence[Row], probs: np.ndarray) -> np.ndarray:
     return out
 
 
+def sequence_lengths(rows: Sequence[Row]) -> np.ndarray:
+    """How many consecutive rows each posting of the batch has, in order."""
+    starts = np.flatnonzero(context_indices(rows)["prev"] < 0)
+    return np.diff(np.append(starts, len(rows)))
+
+
 def context_width(n_classes: int) -> int:
     """How many inputs stage two has for `n_classes` labels."""
     return _context_features([], np.zeros((0, n_classes))).shape[1]
@@ -91,6 +100,7 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         context: bool = True,
         smoothing: bool = False,
         smoothing_folds: int = 3,
+        chain: bool = False,
         max_iter: int = 2000,
         random_state: int = 0,
     ) -> None:
@@ -101,6 +111,7 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         self.context = context
         self.smoothing = smoothing
         self.smoothing_folds = smoothing_folds
+        self.chain = chain
         self.max_iter = max_iter
         self.random_state = random_state
 
@@ -142,8 +153,12 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
                 clone(self._stage_one()), X, y, groups=groups, cv=GroupKFold(folds), method="predict_proba"
             )
             # stage one's probabilities already weigh the labels evenly: no class weights again
-            self.stage_two_ = LogisticRegression(C=1.0, max_iter=self.max_iter, random_state=self.random_state)
-            self.stage_two_.fit(_context_features(X, oof), y)
+            inputs = _context_features(X, oof)
+            if self.chain:
+                self.stage_two_ = ChainCRF(C=1.0, max_iter=self.max_iter).fit(inputs, y, sequence_lengths(X))
+            else:
+                self.stage_two_ = LogisticRegression(C=1.0, max_iter=self.max_iter, random_state=self.random_state)
+                self.stage_two_.fit(inputs, y)
         return self
 
     def predict_proba(self, X: Sequence[Row]) -> np.ndarray:
@@ -152,7 +167,9 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         if not len(X):
             return np.zeros((0, len(self.classes_)))
         probs = self.stage_one_.predict_proba(X)
-        if self.stage_two_ is not None:
+        if isinstance(self.stage_two_, ChainCRF):
+            probs = self.stage_two_.predict_proba(_context_features(X, probs), sequence_lengths(X))
+        elif self.stage_two_ is not None:
             probs = self.stage_two_.predict_proba(_context_features(X, probs))
         return probs
 
@@ -165,7 +182,7 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Parameters, the featuriser, the stage-one model and the optional stage two, as
         JSON-able metadata and arrays."""
-        from jobsections.state import calibrated_to_state, linear_to_state, prefixed
+        from jobsections.state import calibrated_to_state, chain_to_state, linear_to_state, prefixed
 
         check_is_fitted(self, "stage_one_")
         features_meta, features_arrays = self.stage_one_.named_steps["features"].to_state()
@@ -183,20 +200,30 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
             **prefixed("stage_one.model", model_arrays),
         }
         if self.stage_two_ is not None:
-            meta["stage_two"], two = linear_to_state(self.stage_two_)
+            two_to_state = chain_to_state if isinstance(self.stage_two_, ChainCRF) else linear_to_state
+            meta["stage_two"], two = two_to_state(self.stage_two_)
             arrays.update(prefixed("stage_two", two))
         return meta, arrays
 
     @classmethod
     def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> SegmentClassifier:
         """Rebuild a fitted classifier from `to_state`'s output, checking every part."""
-        from jobsections.state import array, calibrated_from_state, get, linear_from_state, need, unprefixed
+        from jobsections.state import (
+            array,
+            calibrated_from_state,
+            chain_from_state,
+            get,
+            linear_from_state,
+            need,
+            unprefixed,
+        )
 
-        params = get(meta, "params", dict, "classifier")
+        params = dict(get(meta, "params", dict, "classifier"))
+        params.setdefault("chain", False)  # models saved before the chain stage used a logistic regression
         need(set(params) == set(cls().get_params()), "classifier.params: unexpected parameter names")
         learner = get(params, "learner", str, "classifier.params")
         need(learner in ("svm", "sgd", "logreg"), f"classifier.params.learner: unknown learner {learner!r}")
-        for key in ("char", "context", "smoothing"):
+        for key in ("char", "context", "smoothing", "chain"):
             get(params, key, bool, "classifier.params")
         classifier = cls(**params)
         classes = array(arrays, "classes_", "U", ndim=1)
@@ -216,7 +243,8 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         classifier.stage_one_ = Pipeline([("features", features), ("model", model)])
         classifier.stage_two_ = None
         if meta.get("stage_two") is not None:
-            two = linear_from_state(get(meta, "stage_two", dict, "classifier"), unprefixed("stage_two", arrays))
+            two_from_state = chain_from_state if classifier.chain else linear_from_state
+            two = two_from_state(get(meta, "stage_two", dict, "classifier"), unprefixed("stage_two", arrays))
             need(list(two.classes_) == list(classes), "classifier: stage two's classes differ from classes_")
             need(
                 two.n_features_in_ == context_width(len(classes)),

@@ -197,6 +197,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             boundary=not args.no_boundary,
             smoothing=not args.no_smoothing,
             section_copies=not args.no_section_copies,
+            chain=args.chain,
         )
     print(f"jobsections: trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if adaptation:
@@ -500,6 +501,13 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         action="store_true",
         help="no second stage (which relabels each segment from the first stage's probabilities for it, its "
         "neighbours and its heading): training about 13%% faster, 1.3 points lower on the README's dev set",
+    )
+    t.add_argument(
+        "--chain",
+        action="store_true",
+        help="a linear-chain CRF as the second stage, which also learns which label follows which along "
+        "the posting, instead of a logistic regression per segment: on the README's dev set 0.5 points "
+        "lower (1.8 higher on the seeds with white space collapsed), training about 60%% slower",
     )
     t.set_defaults(func=_cmd_train)
 

@@ -5,10 +5,11 @@ round-trip), `arrays` a dict of NumPy arrays of numeric, boolean or Unicode dtyp
 arrays). `jobsections.model` writes the meta as JSON and the arrays as an `.npz` file read with
 `read_arrays`, which refuses pickled data.
 
-Only the estimator classes named in `LINEAR` can be rebuilt, and the calibrated SVM of
-`jobsections.classifier`: a state names a class by a key of a table in this module, never a
-module path, so loading a state imports and runs nothing that the file chooses. Every reader
-checks types, dtypes and shapes and raises `StateError` on anything unexpected.
+Only the estimator classes named in `LINEAR` can be rebuilt, the calibrated SVM of
+`jobsections.classifier` and the CRF of `jobsections.chain`: a state names a class by a key of a
+table in this module, never a module path, so loading a state imports and runs nothing that the
+file chooses. Every reader checks types, dtypes and shapes and raises `StateError` on anything
+unexpected.
 """
 
 from __future__ import annotations
@@ -383,3 +384,34 @@ def _read_npy(f: Any, name: str, member_size: int) -> np.ndarray:
 def dumps(meta: Any) -> str:
     """Metadata as JSON text (exact for floats; NaN and infinity refused)."""
     return json.dumps(meta, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------- linear-chain CRF
+
+
+def chain_to_state(model: Any) -> State:
+    """A fitted `jobsections.chain.ChainCRF`: its parameters and its weights."""
+    from jobsections.chain import ChainCRF
+
+    need(type(model) is ChainCRF, f"expected a ChainCRF, got {type(model).__name__}")
+    meta = {"type": "ChainCRF", "params": _params_to_state(model), "n_iter_": int(model.n_iter_)}
+    names = ("classes_", "coef_", "intercept_", "transitions_")
+    return meta, {name: getattr(model, name) for name in names}
+
+
+def chain_from_state(meta: Any, arrays: Mapping[str, np.ndarray], where: str = "chain") -> Any:
+    """Rebuild a fitted `ChainCRF` written by `chain_to_state`, checking the weights' shapes."""
+    from jobsections.chain import ChainCRF
+
+    need(get(meta, "type", str, where) == "ChainCRF", f"{where}.type: not ChainCRF")
+    model = ChainCRF(**_params_from_state(ChainCRF, meta.get("params"), where))
+    model.n_iter_ = get(meta, "n_iter_", int, where)
+    model.classes_ = array(arrays, "classes_", ndim=1)
+    k = len(model.classes_)
+    need(k >= 2, f"{where}: fewer than two classes")
+    model.coef_ = array(arrays, "coef_", np.float64, ndim=2, finite=True)
+    need(model.coef_.shape[0] == k, f"{where}: coef_ has {model.coef_.shape[0]} rows for {k} classes")
+    model.intercept_ = array(arrays, "intercept_", np.float64, shape=(k,), finite=True)
+    model.transitions_ = array(arrays, "transitions_", np.float64, shape=(k, k), finite=True)
+    model.n_features_in_ = model.coef_.shape[1]
+    return model

@@ -68,10 +68,34 @@ def test_fixed_seed_is_deterministic() -> None:
 
 
 def test_smoothing_stage_uses_neighbours() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from jobsections.chain import ChainCRF
+
     rows, y = _data()
-    clf = SegmentClassifier(smoothing=True, smoothing_folds=3).fit(rows, y)
-    assert clf.stage_two_ is not None
-    assert clf.predict_proba(rows).shape == (len(rows), 5)
+    for chain, kind in ((True, ChainCRF), (False, LogisticRegression)):
+        clf = SegmentClassifier(smoothing=True, smoothing_folds=3, chain=chain).fit(rows, y)
+        assert type(clf.stage_two_) is kind
+        probs = clf.predict_proba(rows)
+        assert probs.shape == (len(rows), 5) and np.allclose(probs.sum(axis=1), 1.0)
+        assert (clf.predict(rows) == np.array(y)).mean() > 0.9
+
+
+def test_sequence_lengths_count_each_postings_rows() -> None:
+    from jobsections.classifier import sequence_lengths
+
+    rows = [{"doc": d, "kind": "sentence"} for d, n in (("a", 3), ("b", 1), ("a", 2)) for _ in range(n)]
+    assert sequence_lengths(rows).tolist() == [3, 1, 2]
+    assert sequence_lengths([]).tolist() == []
+
+
+def test_a_model_saved_before_the_chain_loads_with_its_logistic_regression() -> None:
+    rows, y = _data()
+    clf = SegmentClassifier(smoothing=True).fit(rows, y)
+    meta, arrays = clf.to_state()
+    del meta["params"]["chain"]
+    old = SegmentClassifier.from_state(meta, arrays)
+    assert old.chain is False and np.array_equal(old.predict_proba(rows), clf.predict_proba(rows))
 
 
 def test_stage_two_reads_each_row_its_neighbours_and_its_heading() -> None:

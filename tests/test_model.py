@@ -106,7 +106,13 @@ def test_saving_twice_gives_the_same_bytes(small_model, small_model_dir: Path, t
 
 @pytest.mark.parametrize(
     "params",
-    [{"learner": "sgd"}, {"learner": "logreg"}, {"smoothing": False}, {"char": False, "context": False}],
+    [
+        {"learner": "sgd"},
+        {"learner": "logreg"},
+        {"smoothing": False},
+        {"chain": True},
+        {"char": False, "context": False},
+    ],
 )
 def test_round_trip_of_every_learner_and_the_second_stage(small_postings, tmp_path: Path, params: dict) -> None:
     model = train_model(small_postings[:6], seed=0, **params)

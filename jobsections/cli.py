@@ -507,7 +507,7 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         action="store_true",
         help="a linear-chain CRF as the second stage, which also learns which label follows which along "
         "the posting, instead of a logistic regression per segment: on the README's dev set 0.5 points "
-        "lower (1.8 higher on the seeds with white space collapsed), training about 60%% slower",
+        "lower (1.8 higher on the seeds with white space collapsed), training about 25%% slower",
     )
     t.set_defaults(func=_cmd_train)
 

@@ -58,3 +58,18 @@ def test_eight_gram_check_finds_a_copied_sentence() -> None:
     seed = load_annotations([ROOT / "annotations/seeds.jsonl"])[0]["text"]
     copied = "Intro text here. " + " ".join(seed.split()[40:52])
     assert _eight_grams(copied) & _eight_grams(seed)
+
+
+def test_untrained_batches_are_valid_and_share_no_eight_words_with_a_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "training"))
+    from tagged import load_dir
+
+    folders = sorted((ROOT / "corpus/untrained").iterdir())
+    records, problems = load_dir(folders)
+    assert folders and records and not problems
+    seeds: set[tuple[str, ...]] = set()
+    for row in load_annotations([ROOT / "annotations/seeds.jsonl"]):
+        seeds |= _eight_grams(row["text"])
+    assert not [r["id"] for r in records if _eight_grams(r["text"]) & seeds]
+    trained = {r["id"] for r in load_annotations([ROOT / "annotations/written.jsonl"])}
+    assert not trained & {r["id"] for r in records}

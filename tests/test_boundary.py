@@ -93,12 +93,46 @@ def test_a_model_saved_before_context_keeps_its_templates(model: BoundaryModel) 
     meta, arrays = model.to_state()
     old = {**meta, "params": {k: v for k, v in meta["params"].items() if k not in ("context", "wrapped")}}
     again = BoundaryModel.from_state(old, arrays)
-    assert (model.context, model.wrapped) == (2, True) and (again.context, again.wrapped) == (1, False)
+    assert (model.context, model.wrapped) == (3, True) and (again.context, again.wrapped) == (1, False)
     text = " ".join(ITEMS + QUALS)
     _, gaps, feats = again._gaps(text, 0, len(text))
     assert feats.shape == (len(gaps), 15)
-    assert model._gaps(text, 0, len(text))[2].shape == (len(gaps), 22)
-    assert np.array_equal(model._gaps(text, 0, len(text))[2][:, :15], feats)
+    two = BoundaryModel.from_state({**meta, "params": {**meta["params"], "context": 2}}, arrays)
+    assert two._gaps(text, 0, len(text))[2].shape == (len(gaps), 22)
+    assert model._gaps(text, 0, len(text))[2].shape == (len(gaps), 30)
+    for wider in (two, model):
+        assert np.array_equal(wider._gaps(text, 0, len(text))[2][:, :15], feats)
+    assert np.array_equal(model._gaps(text, 0, len(text))[2][:, :19], two._gaps(text, 0, len(text))[2][:, :19])
+
+
+def _context3(text: str) -> tuple[Tokens, np.ndarray]:
+    """The `context=3` templates of every gap of a line, a row per gap."""
+    toks = Tokens(text, 0, len(text))
+    ids = np.arange(1, len(toks.words) + 1)  # every word its own id, but for the repeats below
+    for i, w in enumerate(toks.words):
+        ids[i] = 1 + [x.lower().strip(":") for x in toks.words].index(w.lower().strip(":"))
+    gaps = np.arange(len(toks.words) - 1)
+    since = np.zeros(len(gaps), dtype=np.int64)
+    return toks, np.column_stack(BoundaryModel._label_and_name_features(toks, ids, gaps, since))
+
+
+def test_context_3_sees_a_run_in_label_up_to_its_colon() -> None:
+    toks, feats = _context3("Use Avro or Thrift Communication Skills: Excellent writing")
+    assert toks.colon.tolist() == [False, False, False, False, False, True, False, False]
+    # before `Communication` and before `Thrift` a capitalised run leads to the colon, at 1 and
+    # 2 tokens; before `Thrift`'s lower-case twin below it does not
+    _, lower = _context3("Use Avro or thrift Communication Skills: Excellent writing")
+    assert feats[2, 0] != lower[2, 0] and feats[3, 0] != feats[2, 0]
+    assert np.array_equal(feats[4:, 0], lower[4:, 0])
+
+
+def test_context_3_tells_a_name_from_a_word_also_written_small() -> None:
+    # `Develop` also occurs as `develop` in the line, `KESTRA` never in small letters
+    _, feats = _context3("We help staff develop skills and Develop plans for KESTRA members")
+    develop, kestra = 5, 8  # the gaps before them, each after a short small word
+    assert feats[develop, 3] != feats[kestra, 3]
+    _, named = _context3("We help staff develop skills and KESTRA plans for KESTRA members")
+    assert named[develop, 3] == feats[kestra, 3]
 
 
 def test_tokens_know_their_lines() -> None:

@@ -107,7 +107,7 @@ class Tokens:
     joins, with offsets (into `text`) and the look of each as arrays, computed over the line's
     code points at once."""
 
-    __slots__ = ("clause_end", "ends", "first", "glued", "line_end", "line_start", "shapes", "starts", "words")
+    __slots__ = ("clause_end", "colon", "ends", "first", "glued", "line_end", "line_start", "shapes", "starts", "words")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         line = text[start:end]
@@ -139,6 +139,7 @@ class Tokens:
         caps = ((low[ends] - low[starts]) == 0) & ((up[ends] - up[starts]) >= 2)
         self.shapes = (self.first * 32 + last) * 4 + caps * 2 + ((ends - starts) > 3)
         self.clause_end = _CLAUSE_END[codes[ends - 1]]
+        self.colon = codes[ends - 1] == 58  # `:`
         # hard-wrapped text: whether a line break follows each token, and where each token's line starts
         breaks = np.flatnonzero(codes == 10)
         self.line_end = np.zeros(n, dtype=bool)
@@ -158,10 +159,13 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     `min_count` prunes rare words from the vocabulary, `C` is the logistic regression's inverse
     regularisation, `context` the template set (1: the words and shapes either side of the gap;
     2 adds the shapes two tokens away and the distance to the clause ends either side, crossed
-    with the next token's shape). A `wrapped` model also learns from blocks of hard-wrapped lines
-    (a line break after a line that ends early, where the next word would have fitted, is no
-    wrap; where the rules would start a block), and the segmenter then hands it every
-    hard-wrapped text whole. The segmenter hands the model the lines longer than `min_line`
+    with the next token's shape; 3 adds how far the next colon is and whether only capitalised
+    words lead to it, as a run-in label's do (`Communication Skills:`), whether the words either
+    side also occur in small letters in the same line (a name such as `KESTRA` never does), the
+    third word to the right and the word pair to the left). A `wrapped` model also learns from
+    blocks of hard-wrapped lines (a line break after a line that ends early, where the next word
+    would have fitted, is no wrap; where the rules would start a block), and the segmenter then
+    hands it every hard-wrapped text whole. The segmenter hands the model the lines longer than `min_line`
     characters in a text with no line breaks, and those longer than `layout_line` in a text with
     layout (where the rules are exact almost everywhere).
     """
@@ -176,13 +180,13 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float = 0.5,
+        C: float = 1.0,
         min_count: int = 2,
         threshold: float = 0.5,
         min_line: int = 200,
         layout_line: int = 1000,
         max_iter: int = 200,
-        context: int = 2,
+        context: int = 3,
         wrapped: bool = True,
     ) -> None:
         self.C = C
@@ -247,6 +251,8 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
                 (since_bin * 2053 + s_r) * 47 + 14,
                 ((until_bin * 16 + since_bin) * 2053 + s_r) * 53 + 15,
             ]
+        if self.context >= 3:
+            hashed += self._label_and_name_features(toks, ids, gaps, since_bin)
         if self.wrapped:
             # hard-wrapped text: a line break after a line that ends early, where the
             # next word would have fitted, is no wrap
@@ -265,6 +271,40 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
                 (line * 1000003 + i_r) * 73 + 18,
             ]
         return np.hstack([np.column_stack(direct), np.column_stack(hashed) % _HASH + 4 * v])
+
+    @staticmethod
+    def _label_and_name_features(
+        toks: Tokens, ids: np.ndarray, gaps: np.ndarray, since_bin: np.ndarray
+    ) -> list[np.ndarray]:
+        """The `context=3` templates (hashed, before the modulo): the next colon and the capitalised
+        run up to it, small-letter uses of the words in the line, and wider word pairs."""
+        n = len(ids)
+        idx = np.arange(n)
+        left, right = gaps, gaps + 1
+        shapes = toks.shapes
+        s_l, s_r = shapes[left], shapes[right]
+        # tokens from each token to the next one ending in a colon (6: none within five)
+        upto = np.minimum.accumulate(np.where(toks.colon, idx, n + 6)[::-1])[::-1]
+        colon_r = np.minimum(upto[right] - right, 6)
+        colon_l = np.minimum(upto[left] - left, 6)
+        not_cap = np.concatenate([[0], np.cumsum(toks.first != 1)])
+        capitalised_run = (not_cap[np.minimum(upto[right], n - 1) + 1] == not_cap[right]) & (colon_r < 6)
+        label = colon_r * 2 + capitalised_run
+        # a word also written in small letters in this line is no name
+        small = _among(ids, np.unique(ids[(toks.first == 2) & (ids > 0)]))
+        small_r, small_l = small[right], small[left]
+        right3 = np.append(ids[3:], np.zeros(3, dtype=np.int64))[gaps]
+        left2 = np.concatenate([[0], ids[: max(n - 2, 0)]])[gaps]
+        return [
+            (label * 2053 + s_l) * 79 + 19,
+            (label * 64 + since_bin) * 83 + 20,
+            ((label * 8 + colon_l) * 2053 + s_r) * 89 + 21,
+            ((small_r * 2 + (toks.first[right] == 1)) * 2053 + s_l) * 97 + 22,
+            ((small_r * 2 + small_l) * 64 + since_bin) * 101 + 23,
+            (ids[right] * 1000003 + right3) * 103 + 24,
+            (left2 * 1000003 + ids[left]) * 107 + 25,
+            ((ids[left] * 131 + s_r) * 2053 + shapes[np.minimum(right + 1, n - 1)]) * 109 + 26,
+        ]
 
     def _gaps(
         self, text: str, start: int, end: int, hints: Sequence[int] = ()
@@ -316,7 +356,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         self.section_ = np.array([0] + [w in _SECTION_WORDS for w in words], dtype=np.int64)
 
     def _n_templates(self) -> int:
-        return 15 + 4 * (self.context >= 2) + 3 * self.wrapped
+        return 15 + 4 * (self.context >= 2) + 8 * (self.context >= 3) + 3 * self.wrapped
 
     def _n_features(self) -> int:
         return 4 * (len(self.vocabulary_) + 1) + _HASH

@@ -108,9 +108,8 @@ def test_a_model_saved_before_context_keeps_its_templates(model: BoundaryModel) 
 def _context3(text: str) -> tuple[Tokens, np.ndarray]:
     """The `context=3` templates of every gap of a line, a row per gap."""
     toks = Tokens(text, 0, len(text))
-    ids = np.arange(1, len(toks.words) + 1)  # every word its own id, but for the repeats below
-    for i, w in enumerate(toks.words):
-        ids[i] = 1 + [x.lower().strip(":") for x in toks.words].index(w.lower().strip(":"))
+    keys = [w.lower().strip(":") for w in toks.words]
+    ids = np.array([1 + keys.index(k) for k in keys])  # a word's id: where it first occurs
     gaps = np.arange(len(toks.words) - 1)
     since = np.zeros(len(gaps), dtype=np.int64)
     return toks, np.column_stack(BoundaryModel._label_and_name_features(toks, ids, gaps, since))

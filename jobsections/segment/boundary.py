@@ -162,7 +162,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     with the next token's shape; 3 adds how far the next colon is and whether only capitalised
     words lead to it, as a run-in label's do (`Communication Skills:`), whether the words either
     side also occur in small letters in the same line (a name such as `KESTRA` never does), the
-    third word to the right and the word pair to the left). A `wrapped` model also learns from
+    third word to the right, the word pair to the left). A `wrapped` model also learns from
     blocks of hard-wrapped lines (a line break after a line that ends early, where the next word
     would have fitted, is no wrap; where the rules would start a block), and the segmenter then
     hands it every hard-wrapped text whole. The segmenter hands the model the lines longer than `min_line`
@@ -277,13 +277,14 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         toks: Tokens, ids: np.ndarray, gaps: np.ndarray, since_bin: np.ndarray
     ) -> list[np.ndarray]:
         """The `context=3` templates (hashed, before the modulo): the next colon and the capitalised
-        run up to it, small-letter uses of the words in the line, and wider word pairs."""
+        run up to it, small-letter uses of the words in the line, the right word with the third
+        word right, the word pair left, and the left word with the shapes of the next two tokens."""
         n = len(ids)
         idx = np.arange(n)
         left, right = gaps, gaps + 1
         shapes = toks.shapes
         s_l, s_r = shapes[left], shapes[right]
-        # tokens from each token to the next one ending in a colon (6: none within five)
+        # tokens from each token to the next one ending in a colon (6: none in the next five)
         upto = np.minimum.accumulate(np.where(toks.colon, idx, n + 6)[::-1])[::-1]
         colon_r = np.minimum(upto[right] - right, 6)
         colon_l = np.minimum(upto[left] - left, 6)

@@ -98,11 +98,9 @@ def test_a_model_saved_before_context_keeps_its_templates(model: BoundaryModel) 
     _, gaps, feats = again._gaps(text, 0, len(text))
     assert feats.shape == (len(gaps), 15)
     two = BoundaryModel.from_state({**meta, "params": {**meta["params"], "context": 2}}, arrays)
-    assert two._gaps(text, 0, len(text))[2].shape == (len(gaps), 22)
-    assert model._gaps(text, 0, len(text))[2].shape == (len(gaps), 30)
-    for wider in (two, model):
-        assert np.array_equal(wider._gaps(text, 0, len(text))[2][:, :15], feats)
-    assert np.array_equal(model._gaps(text, 0, len(text))[2][:, :19], two._gaps(text, 0, len(text))[2][:, :19])
+    feats_two, feats_three = two._gaps(text, 0, len(text))[2], model._gaps(text, 0, len(text))[2]
+    assert feats_two.shape == (len(gaps), 22) and feats_three.shape == (len(gaps), 30)
+    assert np.array_equal(feats_two[:, :15], feats) and np.array_equal(feats_three[:, :19], feats_two[:, :19])
 
 
 def _context3(text: str) -> tuple[Tokens, np.ndarray]:
@@ -111,8 +109,8 @@ def _context3(text: str) -> tuple[Tokens, np.ndarray]:
     keys = [w.lower().strip(":") for w in toks.words]
     ids = np.array([1 + keys.index(k) for k in keys])  # a word's id: where it first occurs
     gaps = np.arange(len(toks.words) - 1)
-    since = np.zeros(len(gaps), dtype=np.int64)
-    return toks, np.column_stack(BoundaryModel._label_and_name_features(toks, ids, gaps, since))
+    zeros = np.zeros(len(gaps), dtype=np.int64)  # no clause end before, no word before the left one
+    return toks, np.column_stack(BoundaryModel._label_and_name_features(toks, ids, gaps, zeros, zeros))
 
 
 def test_context_3_sees_a_run_in_label_up_to_its_colon() -> None:

@@ -165,9 +165,9 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     third word to the right, the word pair to the left). A `wrapped` model also learns from
     blocks of hard-wrapped lines (a line break after a line that ends early, where the next word
     would have fitted, is no wrap; where the rules would start a block), and the segmenter then
-    hands it every hard-wrapped text whole. The segmenter hands the model the lines longer than `min_line`
-    characters in a text with no line breaks, and those longer than `layout_line` in a text with
-    layout (where the rules are exact almost everywhere).
+    hands it every hard-wrapped text whole. The segmenter hands the model the lines longer than
+    `min_line` characters in a text with no line breaks, and those longer than `layout_line` in a
+    text with layout (where the rules are exact almost everywhere).
     """
 
     def applies(self, length: int, flat: bool) -> bool:
@@ -252,7 +252,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
                 ((until_bin * 16 + since_bin) * 2053 + s_r) * 53 + 15,
             ]
         if self.context >= 3:
-            hashed += self._label_and_name_features(toks, ids, gaps, since_bin)
+            hashed += self._label_and_name_features(toks, ids, gaps, since_bin, left2)
         if self.wrapped:
             # hard-wrapped text: a line break after a line that ends early, where the
             # next word would have fitted, is no wrap
@@ -274,11 +274,12 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _label_and_name_features(
-        toks: Tokens, ids: np.ndarray, gaps: np.ndarray, since_bin: np.ndarray
+        toks: Tokens, ids: np.ndarray, gaps: np.ndarray, since_bin: np.ndarray, left2: np.ndarray
     ) -> list[np.ndarray]:
         """The `context=3` templates (hashed, before the modulo): the next colon and the capitalised
         run up to it, small-letter uses of the words in the line, the right word with the third
-        word right, the word pair left, and the left word with the shapes of the next two tokens."""
+        word right, the word pair left (`left2`: the word before the left token), and the left
+        word with the shapes of the next two tokens."""
         n = len(ids)
         idx = np.arange(n)
         left, right = gaps, gaps + 1
@@ -295,7 +296,6 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         small = _among(ids, np.unique(ids[(toks.first == 2) & (ids > 0)]))
         small_r, small_l = small[right], small[left]
         right3 = np.append(ids[3:], np.zeros(3, dtype=np.int64))[gaps]
-        left2 = np.concatenate([[0], ids[: max(n - 2, 0)]])[gaps]
         return [
             (label * 2053 + s_l) * 79 + 19,
             (label * 64 + since_bin) * 83 + 20,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from jobsections.adapt import write_training_data
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _script():
     spec = importlib.util.spec_from_file_location("adaptation_curve", ROOT / "training" / "adaptation_curve.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # importable by name, as `--jobs` pickles its function for the workers
     spec.loader.exec_module(module)
     return module
 
@@ -65,5 +67,13 @@ def test_adaptation_curve_on_fake_sources(small_model_dir: Path, small_corpus: P
     table = (out / "curve.md").read_text()
     assert table.startswith("| source |") and len(table.splitlines()) == 2 + 5
     assert all(set(r) == set(result["runs"][0]) for r in result["runs"]) and "text" not in result["runs"][0]
+    # two processes train the same models as one
+    _script().main([*args, "--repeats", "1", "--name", "jobs", "--source-pattern", r"^(w\d)_", "--jobs", "2"])
+
+    def timeless(runs: list[dict]) -> list[dict]:
+        return [{k: v for k, v in r.items() if k != "train_seconds"} for r in runs]
+
+    parallel = json.loads((out / "jobs.json").read_text())["runs"]
+    assert timeless(parallel) == timeless([r for r in result["runs"] if r["draw"] == 0])
     # the plot needs matplotlib (the bench extra); without it the script says so and goes on
     assert (out / "curve.png").exists() == bool(importlib.util.find_spec("matplotlib"))

@@ -15,10 +15,13 @@ Base postings with the id or the text of any gold posting are removed before tra
 is then retrained without them), so that no test posting is ever in the training data.
 
 Writes `<name>.md` (a table), `<name>.json` (every run, posting ids but no texts) and `<name>.png`
-(needs matplotlib) under `--out`. The models are never saved.
+(needs matplotlib) under `--out`. The models are never saved. `--jobs N` trains N models at
+once, one a process (each trains on one core, as `jobsections train` does); the results do not
+depend on N.
 
 Usage: python training/adaptation_curve.py GOLD.jsonl [--base model] [--ks 0 1 2 4 8] [--repeats 3]
-       [--weight W] [--source-pattern REGEX] [--out training/results] [--name adaptation_curve]
+       [--weight W] [--source-pattern REGEX] [--jobs N] [--out training/results]
+       [--name adaptation_curve]
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +61,14 @@ def sources_of(postings: list[Posting], pattern: str) -> dict[str, list[Posting]
     return dict(groups)
 
 
+def _trained_score(train: list[Posting], test: list[Posting]) -> tuple[dict[str, Any], float]:
+    """Train a model (seed 0) on `train` and score `test` end to end; also the training seconds."""
+    started = time.perf_counter()
+    model = train_model(train, seed=0)
+    seconds = time.perf_counter() - started
+    return evaluate(model, test)["end_to_end"], seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gold", nargs="+", help="annotation JSONL of the postings of the new sources")
@@ -66,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weight", type=int, default=DEFAULT_WEIGHT, help="weight of the added postings")
     parser.add_argument("--source-pattern", default=r"^\d+_(.+)$", help="regex; group 1 of a posting id is its source")
     parser.add_argument("--min-test", type=int, default=2, help="postings of a source always kept for testing")
+    parser.add_argument("--jobs", type=int, default=1, help="models trained at once, one a process")
     parser.add_argument("--out", default=str(ROOT / "training/results"))
     parser.add_argument("--name", default="adaptation_curve", help="file name stem of the outputs")
     args = parser.parse_args(argv)
@@ -85,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         base_model = load_model(args.base)
 
     ks = sorted(set(args.ks))
-    runs: list[dict[str, Any]] = []
+    plans: list[dict[str, Any]] = []  # one a run, in the order of the table
     for source, postings in groups.items():
         usable = [k for k in ks if k <= len(postings) - args.min_test]
         if not usable:
@@ -96,25 +109,35 @@ def main(argv: list[str] | None = None) -> None:
             order = postings[:]
             random.Random(draw).shuffle(order)
             test = order[pool:]
-            for k in usable:
-                added = order[:k]
-                started = time.perf_counter()
-                model = train_model(combine(kept, added, args.weight), seed=0) if k else base_model
-                seconds = time.perf_counter() - started
-                report = evaluate(model, test)["end_to_end"]
-                run = {
-                    "source": source,
-                    "draw": draw,
-                    "k": k,
-                    "accuracy": report["accuracy"],
-                    "macro_f1": report["macro_f1"],
-                    "test_postings": len(test),
-                    "added": [p.id for p in added],
-                    "test": [p.id for p in test],
-                    "train_seconds": round(seconds, 1),
-                }
-                runs.append(run)
-                print(json.dumps({k: v for k, v in run.items() if k not in ("added", "test")}), flush=True)
+            plans += [{"source": source, "draw": draw, "k": k, "added": order[:k], "test": test} for k in usable]
+
+    def record(plan: dict[str, Any], report: dict[str, Any], seconds: float) -> dict[str, Any]:
+        run = {
+            "source": plan["source"],
+            "draw": plan["draw"],
+            "k": plan["k"],
+            "accuracy": report["accuracy"],
+            "macro_f1": report["macro_f1"],
+            "test_postings": len(plan["test"]),
+            "added": [p.id for p in plan["added"]],
+            "test": [p.id for p in plan["test"]],
+            "train_seconds": round(seconds, 1),
+        }
+        print(json.dumps({k: v for k, v in run.items() if k not in ("added", "test")}), flush=True)
+        return run
+
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as executor:
+        futures = {
+            i: executor.submit(_trained_score, combine(kept, plan["added"], args.weight), plan["test"])
+            for i, plan in enumerate(plans)
+            if plan["k"]
+        }
+        runs = [
+            record(plan, evaluate(base_model, plan["test"])["end_to_end"], 0.0)
+            if not plan["k"]
+            else record(plan, *futures[i].result())
+            for i, plan in enumerate(plans)
+        ]
 
     summary = []
     for source in dict.fromkeys(r["source"] for r in runs):

@@ -22,7 +22,7 @@ from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 Row = dict[str, Any]
 
-_WORD = re.compile(r"\w\w+")
+_WORD = re.compile(r"[^\W_]{2,}")  # no `_`: `_Closing` (emphasis marks) is `closing`
 _SEPARATOR_WORD = "SEP"  # upper case: never a word of a lower-case text
 _SEPARATOR = f"\n{_SEPARATOR_WORD}\n"
 

@@ -131,6 +131,12 @@ def test_capitals_flag_reads_the_original_case() -> None:
     assert np.count_nonzero(X[0] != X[1]) == 1
 
 
+def test_words_in_emphasis_marks_are_the_words() -> None:
+    rows = segment_rows("_Closing Date:_ _2020-04-07_", [(0, 28, "field")])
+    assert {"closing", "date", "2020", "04", "07"} <= set(SegmentFeaturizer().fit(rows).vocabulary_)
+    assert not any("_" in word for word in SegmentFeaturizer().fit(rows).vocabulary_)
+
+
 def test_context_rows_are_the_neighbours_weighted_and_empty_at_the_edges() -> None:
     from jobsections.features import _counts, _select
 

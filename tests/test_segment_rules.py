@@ -148,6 +148,14 @@ def test_field_lines_stay_whole_and_two_fields_on_a_line_are_split() -> None:
     ]
 
 
+def test_a_field_name_in_emphasis_marks_is_a_field() -> None:
+    assert pieces("_Directorate:_ _Energy Systems_\n_Closing Date:_ _2019-06-30_\n__Grade:__ P3") == [
+        ("field", "_Directorate:_ _Energy Systems_"),
+        ("field", "_Closing Date:_ _2019-06-30_"),
+        ("field", "__Grade:__ P3"),
+    ]
+
+
 def test_caps_heading_run_into_prose_is_cut() -> None:
     text = "JOB DESCRIPTION: World Vision announces a full-time position of programme assistant in Nairobi today."
     assert pieces(text)[0] == ("heading", "JOB DESCRIPTION:")

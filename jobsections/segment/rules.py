@@ -54,7 +54,8 @@ _SECTION_WORDS = frozenset(
 _DECOR = "*#|>"  # `_` is no marker in FORMAT.md: it would leave a word uncovered
 _RULE = re.compile(r"[_=~]{3,}")
 _NEXT_FIELD = re.compile(r"[ \t\xa0]+(?=[A-Z][a-z]+(?: [a-z]+){0,2}[ \t\xa0]*:[ \t\xa0]*\S)")
-_FIELD = re.compile(r"([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[ \t\xa0]*(?=\S)")
+# a name in emphasis marks (`_Closing Date:_ _2020-04-07_`, `**Salary:** £30,000`) is a name too
+_FIELD = re.compile(r"[_*]{0,2}([^\W\d_][^:\n]{0,40}?)[ \t\xa0]*:[_*]{0,2}[ \t\xa0]*(?=\S)")
 _RUNIN_CAPS = re.compile(r"((?:[A-Z][A-Z&'’/,()-]*[ \t\xa0]+){1,6}[A-Z][A-Z&'’/,()-]+:?)[ \t\xa0]+(?=[A-Z][a-z])")
 _ABBREV = frozenset(
     "e.g i.e etc vs no nos nr art dr mr mrs ms prof st approx dept inc ltd co jr sr ref tel fig ca cf "

@@ -92,6 +92,11 @@ def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
     return ascending[at] == values
 
 
+def _next_at(mask: np.ndarray, none: int) -> np.ndarray:
+    """For each position, the first position at or after it where `mask` holds (`none` if none does)."""
+    return np.minimum.accumulate(np.where(mask, np.arange(len(mask)), none)[::-1])[::-1]
+
+
 def _percentile_90(values: np.ndarray) -> float:
     """`np.percentile(values, 90)` (linear interpolation, the same arithmetic), without its set-up cost."""
     ordered = np.sort(values)
@@ -243,7 +248,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             # the shapes two tokens away, and how far the gap is from the clause ends either side
             pad = np.concatenate([[0], shapes, [0]])  # pad[i + 1]: token i's shape; 0 beyond the line
             s_l2, s_r2 = pad[left], pad[right + 2]
-            following = np.minimum.accumulate(np.where(toks.clause_end, idx, n)[::-1])[::-1]
+            following = _next_at(toks.clause_end, n)
             until_bin = np.searchsorted(_SINCE_BINS, np.minimum(following - idx, 40)[right], side="right")
             hashed += [
                 ((s_l2 * 2053 + s_l) * 2053 + s_r) * 41 + 12,
@@ -281,12 +286,11 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         word right, the word pair left (`left2`: the word before the left token), and the left
         word with the shapes of the next two tokens."""
         n = len(ids)
-        idx = np.arange(n)
         left, right = gaps, gaps + 1
         shapes = toks.shapes
         s_l, s_r = shapes[left], shapes[right]
         # tokens from each token to the next one ending in a colon (6: none in the next five)
-        upto = np.minimum.accumulate(np.where(toks.colon, idx, n + 6)[::-1])[::-1]
+        upto = _next_at(toks.colon, n + 6)
         colon_r = np.minimum(upto[right] - right, 6)
         colon_l = np.minimum(upto[left] - left, 6)
         not_cap = np.concatenate([[0], np.cumsum(toks.first != 1)])

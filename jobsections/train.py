@@ -34,7 +34,7 @@ from jobsections.segment.variants import variant
 # all of `BOUNDARY_COPIES`.
 CLASSIFIER_COPIES: tuple[str, ...] = ()
 COLLAPSED_COPY = ("flatten",)
-BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped")
+BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped", "shouted")
 
 
 def gold_rows(posting: Posting, doc: int | str, boundary: BoundaryModel | None = None) -> tuple[list[Row], list[str]]:

@@ -93,14 +93,16 @@ def test_a_model_saved_before_context_keeps_its_templates(model: BoundaryModel) 
     meta, arrays = model.to_state()
     old = {**meta, "params": {k: v for k, v in meta["params"].items() if k not in ("context", "wrapped")}}
     again = BoundaryModel.from_state(old, arrays)
-    assert (model.context, model.wrapped) == (3, True) and (again.context, again.wrapped) == (1, False)
+    assert (model.context, model.wrapped) == (4, True) and (again.context, again.wrapped) == (1, False)
     text = " ".join(ITEMS + QUALS)
     _, gaps, feats = again._gaps(text, 0, len(text))
     assert feats.shape == (len(gaps), 15)
     two = BoundaryModel.from_state({**meta, "params": {**meta["params"], "context": 2}}, arrays)
-    feats_two, feats_three = two._gaps(text, 0, len(text))[2], model._gaps(text, 0, len(text))[2]
-    assert feats_two.shape == (len(gaps), 22) and feats_three.shape == (len(gaps), 30)
+    three = BoundaryModel.from_state({**meta, "params": {**meta["params"], "context": 3}}, arrays)
+    feats_two, feats_three, feats_four = (m._gaps(text, 0, len(text))[2] for m in (two, three, model))
+    assert [f.shape for f in (feats_two, feats_three, feats_four)] == [(len(gaps), n) for n in (22, 30, 35)]
     assert np.array_equal(feats_two[:, :15], feats) and np.array_equal(feats_three[:, :19], feats_two[:, :19])
+    assert np.array_equal(feats_four[:, :27], feats_three[:, :27])
 
 
 def _context3(text: str) -> tuple[Tokens, np.ndarray]:
@@ -130,6 +132,28 @@ def test_context_3_tells_a_name_from_a_word_also_written_small() -> None:
     assert feats[develop, 3] != feats[kestra, 3]
     _, named = _context3("We help staff develop skills and KESTRA plans for KESTRA members")
     assert named[develop, 3] == feats[kestra, 3]
+
+
+def _context4(text: str) -> tuple[Tokens, np.ndarray]:
+    """The `context=4` templates of every gap of a line, a row per gap."""
+    toks = Tokens(text, 0, len(text))
+    zeros = np.zeros(len(toks.words) - 1, dtype=np.int64)  # no clause end before, no rule ends
+    return toks, np.column_stack(BoundaryModel._capitals_features(toks, np.arange(len(zeros)), zeros, zeros))
+
+
+def test_context_4_tells_a_shouted_sentence_from_a_heading() -> None:
+    toks, feats = _context4("Our team ABOUT US Our team WHO WANTS GENUINE CAREER PROSPECTS WHERE ****% ARE HOME GROWN")
+    assert toks.caps.tolist()[:4] == [False, False, True, True] and not toks.caps[12]
+    about_us, wants_genuine, where_masked = 2, 7, 11  # gaps inside a heading of two words, inside the shout
+    assert feats[about_us, 0] != feats[wants_genuine, 0]
+    assert feats[wants_genuine, 0] == feats[where_masked, 0]  # a masked number continues the run
+
+
+def test_context_4_sees_a_token_led_by_two_capitals() -> None:
+    toks, acronym = _context4("we support OMCT’s work on rights")
+    _, word = _context4("we support Develop work on rights")
+    assert toks.acronym.tolist() == [False, False, True, False, False, False]
+    assert acronym[1, 3] != word[1, 3] and np.array_equal(acronym[3:, 4], word[3:, 4])
 
 
 def test_tokens_know_their_lines() -> None:

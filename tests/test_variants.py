@@ -16,6 +16,7 @@ from jobsections.segment.variants import (
     collapse_whitespace,
     glue_lines,
     rewrap,
+    shouted,
     strip_markers,
     variant,
 )
@@ -78,8 +79,24 @@ def test_every_variant_of_the_seeds_is_a_valid_annotation(name: str, request: py
             furniture = re.compile(r" ?(Vacancy notice · ref\. \w+|Page \d+ of \d+)")
             kept = [t for t in (furniture.sub("", t).strip() for t in after) if t]
             assert SequenceMatcher(None, before, kept, autojunk=False).ratio() > 0.95
+        elif name == "shouted":  # some segments in capitals
+            assert [t.upper() for t in before] == [t.upper() for t in after] and before != after
         else:
             assert before == after
+
+
+def test_shouted_copy_writes_some_segments_in_capitals() -> None:
+    items = [f"Item number {i} is straße." for i in range(60)]
+    text = "\n\n".join(items)
+    starts = [m.start() for m in re.finditer("Item", text)]
+    segments = [{"start": a, "end": a + len(item), "label": "other"} for a, item in zip(starts, items)]
+    assert _texts(text, segments) == items
+    loud, moved = shouted(text, segments)
+    pieces = _texts(loud, moved)
+    assert "\n" not in loud and [p.lower() for p in pieces] == [i.lower() for i in items]
+    capitals = [p for p in pieces if p.startswith("ITEM")]
+    assert 5 <= len(capitals) <= 15 and all(p.endswith("STRAßE.") for p in capitals)  # `ß` has no one-letter capital
+    assert shouted(text, segments) == (loud, moved)
 
 
 def test_variant_keeps_source_and_meta() -> None:

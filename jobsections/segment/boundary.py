@@ -39,6 +39,7 @@ _EDGE_PUNCT = "\"'“”‘’()[]{}.,:;!?*•·-–—|/\\<>"
 _HASH = 1 << 18
 _SINCE_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20, 30])
 _ROOM_BINS = np.array([3, 8, 15, 30])  # characters a line ends short of the wrap width
+_LOUD_BINS = np.array([1, 2, 3, 5, 8])  # capitalised tokens in a run: none, a name, a heading ... a shout
 _SECTION_WORDS = frozenset(
     "about background introduction overview summary description role responsibilities duties tasks "
     "qualifications requirements required skills experience education profile competencies benefits "
@@ -112,7 +113,20 @@ class Tokens:
     joins, with offsets (into `text`) and the look of each as arrays, computed over the line's
     code points at once."""
 
-    __slots__ = ("clause_end", "colon", "ends", "first", "glued", "line_end", "line_start", "shapes", "starts", "words")
+    __slots__ = (
+        "acronym",
+        "caps",
+        "clause_end",
+        "colon",
+        "ends",
+        "first",
+        "glued",
+        "line_end",
+        "line_start",
+        "shapes",
+        "starts",
+        "words",
+    )
 
     def __init__(self, text: str, start: int, end: int) -> None:
         line = text[start:end]
@@ -141,8 +155,10 @@ class Tokens:
         last = cls[ends - 1]
         low = np.concatenate([[0], np.cumsum(_LOWER[codes])])
         up = np.concatenate([[0], np.cumsum(_UPPER[codes])])
-        caps = ((low[ends] - low[starts]) == 0) & ((up[ends] - up[starts]) >= 2)
-        self.shapes = (self.first * 32 + last) * 4 + caps * 2 + ((ends - starts) > 3)
+        self.caps = ((low[ends] - low[starts]) == 0) & ((up[ends] - up[starts]) >= 2)
+        self.shapes = (self.first * 32 + last) * 4 + self.caps * 2 + ((ends - starts) > 3)
+        # led by two capitals (`OMCT’s`, `IDL:`, `USThe`): an acronym or a word in capitals
+        self.acronym = (self.first == 1) & (cls[np.minimum(starts + 1, len(codes) - 1)] == 1) & (ends - starts > 1)
         self.clause_end = _CLAUSE_END[codes[ends - 1]]
         self.colon = codes[ends - 1] == 58  # `:`
         # hard-wrapped text: whether a line break follows each token, and where each token's line starts
@@ -167,12 +183,13 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
     with the next token's shape; 3 adds how far the next colon is and whether only capitalised
     words lead to it, as a run-in label's do (`Communication Skills:`), whether the words either
     side also occur in small letters in the same line (a name such as `KESTRA` never does), the
-    third word to the right, the word pair to the left). A `wrapped` model also learns from
-    blocks of hard-wrapped lines (a line break after a line that ends early, where the next word
-    would have fitted, is no wrap; where the rules would start a block), and the segmenter then
-    hands it every hard-wrapped text whole. The segmenter hands the model the lines longer than
-    `min_line` characters in a text with no line breaks, and those longer than `layout_line` in a
-    text with layout (where the rules are exact almost everywhere).
+    third word to the right, the word pair to the left; 4 adds how many tokens in capitals the run
+    either side of the gap holds, and whether a token is led by two capitals). A `wrapped` model
+    also learns from blocks of hard-wrapped lines (a line break after a line that ends early,
+    where the next word would have fitted, is no wrap; where the rules would start a block), and
+    the segmenter then hands it every hard-wrapped text whole. The segmenter hands the model the
+    lines longer than `min_line` characters in a text with no line breaks, and those longer than
+    `layout_line` in a text with layout (where the rules are exact almost everywhere).
     """
 
     def applies(self, length: int, flat: bool) -> bool:
@@ -191,7 +208,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         min_line: int = 200,
         layout_line: int = 1000,
         max_iter: int = 200,
-        context: int = 3,
+        context: int = 4,
         wrapped: bool = True,
     ) -> None:
         self.C = C
@@ -258,6 +275,8 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             ]
         if self.context >= 3:
             hashed += self._label_and_name_features(toks, ids, gaps, since_bin, left2)
+        if self.context >= 4:
+            hashed += self._capitals_features(toks, gaps, since_bin, rule)
         if self.wrapped:
             # hard-wrapped text: a line break after a line that ends early, where the
             # next word would have fitted, is no wrap
@@ -311,6 +330,29 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
             ((ids[left] * 131 + s_r) * 2053 + shapes[np.minimum(right + 1, n - 1)]) * 109 + 26,
         ]
 
+    @staticmethod
+    def _capitals_features(toks: Tokens, gaps: np.ndarray, since_bin: np.ndarray, rule: np.ndarray) -> list[np.ndarray]:
+        """The `context=4` templates (hashed, before the modulo): how many tokens in capitals the
+        run of them either side of the gap holds (digits and masked numbers continue a run), as
+        a heading's few words differ from a shouted sentence (`WHO WANTS GENUINE CAREER
+        PROSPECTS`), crossed with the clause ends and shapes; and whether the tokens either side
+        are led by two capitals (an acronym: `support OMCT’s work` is no item start)."""
+        shapes = toks.shapes
+        left, right = gaps, gaps + 1
+        in_run = toks.caps | (toks.first == 3) | (toks.first == 4)
+        run = np.cumsum(~in_run)  # the run each token is in (a token outside starts a new one)
+        loud = np.where(in_run, np.bincount(run, weights=toks.caps)[run], 0)
+        bins = np.searchsorted(_LOUD_BINS, loud, side="right")
+        b_l, b_r = bins[left], bins[right]
+        acronym = toks.acronym[right] * 2 + toks.acronym[left]
+        return [
+            (((b_l * 8 + b_r) * 64 + since_bin) * 2 + rule) * 113 + 27,
+            ((b_r * 8 + b_l) * 2053 + shapes[left]) * 127 + 28,
+            ((b_l * 8 + b_r) * 2053 + shapes[right]) * 131 + 29,
+            (acronym * 2053 + shapes[left]) * 137 + 30,
+            (acronym * 64 + since_bin) * 139 + 31,
+        ]
+
     def _gaps(
         self, text: str, start: int, end: int, hints: Sequence[int] = ()
     ) -> tuple[Tokens, np.ndarray, np.ndarray]:
@@ -361,7 +403,7 @@ class BoundaryModel(ClassifierMixin, BaseEstimator):
         self.section_ = np.array([0] + [w in _SECTION_WORDS for w in words], dtype=np.int64)
 
     def _n_templates(self) -> int:
-        return 15 + 4 * (self.context >= 2) + 8 * (self.context >= 3) + 3 * self.wrapped
+        return 15 + 4 * (self.context >= 2) + 8 * (self.context >= 3) + 5 * (self.context >= 4) + 3 * self.wrapped
 
     def _n_features(self) -> int:
         return 4 * (len(self.vocabulary_) + 1) + _HASH

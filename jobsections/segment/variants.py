@@ -2,9 +2,10 @@
 
 Text users hold has often lost its layout: scrapes collapse every white-space run to one space
 and glue list items to the next word, exports strip list markers, e-mail and PDF copies are
-hard-wrapped. Each function here makes that copy of an annotated posting and moves its segment
-offsets with the text, so every annotation yields training and test text with known boundaries
-("free supervision") and `jobsections evaluate` can score the same postings in each condition.
+hard-wrapped, job-board ads shout a sentence or two in capitals. Each function here makes that
+copy of an annotated posting and moves its segment offsets with the text, so every annotation
+yields training and test text with known boundaries ("free supervision") and `jobsections
+evaluate` can score the same postings in each condition.
 
 A change is a list of edits `(start, end, replacement)` on the text outside or inside segments,
 never across a segment's first or last character; `_apply` makes the new text and the offset map.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -127,6 +129,22 @@ def stripped_flat(text: str, segments: Sequence[dict[str, Any]]) -> tuple[str, S
     return collapse_whitespace(*strip_markers(text, segments))
 
 
+def _capitals(text: str) -> str:
+    """The text in capitals, letter for letter (`ß` and ligatures, whose capitals are longer, kept)."""
+    return "".join(c if len(u := c.upper()) != 1 else u for c in text)
+
+
+def shouted(text: str, segments: Sequence[dict[str, Any]], every: int = 6) -> tuple[str, Segments]:
+    """About one segment in `every` written in capitals (chosen by a hash of its text and place),
+    then white space collapsed: a job-board ad that shouts its hook and its call to apply."""
+    chars = list(text)
+    for i, s in enumerate(segments):
+        piece = text[s["start"] : s["end"]]
+        if zlib.crc32(f"{i}:{piece}".encode()) % every == 0:
+            chars[s["start"] : s["end"]] = _capitals(piece)
+    return collapse_whitespace("".join(chars), segments)
+
+
 def pdf_copy(text: str, segments: Sequence[dict[str, Any]]) -> tuple[str, Segments]:
     """The text as copied out of a PDF of it (`jobsections.segment.pdf`: fpdf2 and pdftotext)."""
     from jobsections.segment.pdf import pdf_copy as copy
@@ -141,6 +159,7 @@ VARIANTS: dict[str, Callable[[str, Sequence[dict[str, Any]]], tuple[str, Segment
     "glue": glue_lines,
     "strip-flatten": stripped_flat,
     "scraped": scraped,
+    "shouted": shouted,
     "pdf": pdf_copy,
 }
 

@@ -39,7 +39,7 @@ _EDGE_PUNCT = "\"'“”‘’()[]{}.,:;!?*•·-–—|/\\<>"
 _HASH = 1 << 18
 _SINCE_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20, 30])
 _ROOM_BINS = np.array([3, 8, 15, 30])  # characters a line ends short of the wrap width
-_LOUD_BINS = np.array([1, 2, 3, 5, 8])  # capitalised tokens in a run: none, a name, a heading ... a shout
+_LOUD_BINS = np.array([1, 2, 3, 5, 8])  # tokens in capitals in a run: none, an acronym, a heading ... a shout
 _SECTION_WORDS = frozenset(
     "about background introduction overview summary description role responsibilities duties tasks "
     "qualifications requirements required skills experience education profile competencies benefits "

@@ -162,7 +162,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from jobsections.annotations import load_annotations, postings_of, weight_of
     from jobsections.evaluation import evaluate
     from jobsections.model import save_model
-    from jobsections.train import CLASSIFIER_COPIES, COLLAPSED_COPY, train_model
+    from jobsections.train import CLASSIFIER_COPIES, COLLAPSED_COPY, MASKED_EVERY, train_model
     from jobsections.writers import check_output_dir
 
     # Every path is checked, and every file read, before the training starts.
@@ -197,6 +197,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             boundary=not args.no_boundary,
             smoothing=not args.no_smoothing,
             section_copies=not args.no_section_copies,
+            masked_every=MASKED_EVERY if args.masked_every is None else args.masked_every,
             chain=args.chain,
         )
     print(f"jobsections: trained in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -490,6 +491,13 @@ def build_parser(default_annotations: Sequence[str] = ()) -> argparse.ArgumentPa
         help="do not also learn each posting with its sections (a heading and what follows it) in another "
         "order (copies that teach the classifier that a section's place says little, as in one-line ads: "
         "on the README's dev set they lift the UK ads by about 3 points and cost the seeds 1)",
+    )
+    t.add_argument(
+        "--masked-every",
+        type=_whole_number(0),
+        metavar="N",
+        help="learn one posting in N (chosen by its id) with its numbers masked as job boards mask them "
+        "(`Salary **** to ****`) instead of as written; 0: none (default: 4)",
     )
     t.add_argument(
         "--no-boundary",

@@ -453,6 +453,19 @@ def test_train_collapsed_copies_is_opt_in(small_corpus: Path, tmp_path: Path) ->
     assert json.loads((tmp_path / "m" / "card.json").read_text())["settings"]["copies"] == ["flatten"]
 
 
+def test_train_masked_every_reaches_the_card_and_the_help_gives_its_default(
+    small_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from jobsections.train import MASKED_EVERY
+
+    assert main(["train", str(small_corpus), "-o", str(tmp_path / "m"), "--masked-every", "0"]) == 0
+    assert json.loads((tmp_path / "m" / "card.json").read_text())["settings"]["masked_every"] == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert f"(default: {MASKED_EVERY})" in " ".join(capsys.readouterr().out.split())
+
+
 def test_the_training_progress_ticks_on_a_terminal() -> None:
     import io
     import time

@@ -28,6 +28,20 @@ POSTING = _posting(
 )
 
 
+def test_one_posting_in_masked_every_is_learned_with_its_numbers_masked() -> None:
+    postings = [
+        _posting([("Salary", "other"), (f"Pay of {20_000 + i} a year.", "benefit")], f"shop-{i}") for i in range(40)
+    ]
+    rows, _ = training_rows(postings, copies=(), heading_copies=False, section_copies=False, masked_every=4)
+    pay = [row["text"] for row in rows if row["text"].startswith("Pay")]
+    assert len(pay) == 40 and 4 <= sum("****" in t for t in pay) <= 18  # about one in four, by id
+    assert {row["group"] for row in rows} == {p.id for p in postings}  # the masked copy keeps its posting's group
+    again, _ = training_rows(postings, copies=(), heading_copies=False, section_copies=False, masked_every=4)
+    assert again == rows
+    plain, _ = training_rows(postings, copies=(), heading_copies=False, section_copies=False, masked_every=0)
+    assert not any("****" in row["text"] for row in plain)
+
+
 def test_a_heading_copy_keeps_the_other_rows_with_no_heading() -> None:
     rows, labels = training_rows([POSTING], copies=())
     assert [row["doc"] for row in rows] == [0, 0, 0, 0, 1, 1]

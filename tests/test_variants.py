@@ -15,6 +15,7 @@ from jobsections.segment.variants import (
     apply_steps,
     collapse_whitespace,
     glue_lines,
+    masked,
     rewrap,
     shouted,
     strip_markers,
@@ -81,6 +82,9 @@ def test_every_variant_of_the_seeds_is_a_valid_annotation(name: str, request: py
             assert SequenceMatcher(None, before, kept, autojunk=False).ratio() > 0.95
         elif name == "shouted":  # some segments in capitals
             assert [t.upper() for t in before] == [t.upper() for t in after] and before != after
+        elif name == "masked":  # numbers of two digits or more masked
+            number = re.compile(r"[$€£]?\d[\d,.]*\d(?![\d%])")
+            assert [number.sub("#", t) for t in before] == [t.replace("****", "#") for t in after] != before
         else:
             assert before == after
 
@@ -97,6 +101,26 @@ def test_shouted_copy_writes_some_segments_in_capitals() -> None:
     capitals = [p for p in pieces if p.startswith("ITEM")]
     assert 5 <= len(capitals) <= 15 and all(p.endswith("STRAßE.") for p in capitals)  # `ß` has no one-letter capital
     assert shouted(text, segments) == (loud, moved)
+
+
+def test_masked_copy_masks_numbers_as_job_boards_do() -> None:
+    lines = [
+        "Salary £25,000 to £30,000.",
+        "Closing 12/03/2019",
+        "2 days a week, 30% travel, 401k plan",
+        "Call 0123 456",
+    ]
+    text = "\n".join(lines)
+    starts = [text.index(line) for line in lines]
+    segments = [{"start": a, "end": a + len(line), "label": "other"} for a, line in zip(starts, lines)]
+    out, moved = masked(text, segments)
+    assert _texts(out, moved) == [
+        "Salary **** to ****.",  # the full stop stays a full stop
+        "Closing ****/****/****",  # a number at a segment's end moves the end
+        "2 days a week, 30% travel, ****k plan",  # one digit and percentages kept
+        "Call **** ****",
+    ]
+    check_segments(out, moved, "masked", full_cover=True)
 
 
 def test_variant_keeps_source_and_meta() -> None:

@@ -43,6 +43,7 @@ CONFIGS = {
     "no section copies (each posting also with its sections reordered; shipped since 2026-12-04)": {
         "section_copies": False
     },
+    "no masked postings (one in four learned with its numbers masked; shipped since 2026-12-07)": {"masked_every": 0},
 }
 
 

@@ -2,13 +2,14 @@
 
 Text users hold has often lost its layout: scrapes collapse every white-space run to one space
 and glue list items to the next word, exports strip list markers, e-mail and PDF copies are
-hard-wrapped, job-board ads shout a sentence or two in capitals. Each function here makes that
+hard-wrapped, job-board ads shout a sentence or two in capitals and boards mask their numbers.
+Each function here makes that
 copy of an annotated posting and moves its segment offsets with the text, so every annotation
 yields training and test text with known boundaries ("free supervision") and `jobsections
 evaluate` can score the same postings in each condition.
 
 A change is a list of edits `(start, end, replacement)` on the text outside or inside segments,
-never across a segment's first or last character; `_apply` makes the new text and the offset map.
+never across a segment's edge; `_apply` makes the new text and the offset map.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ Edit = tuple[int, int, str]
 
 _WS_RUN = re.compile(r"\s+")
 _OUTSIDE_RUN = re.compile(r"\S+")
+_NUMBER = re.compile(r"[$€£]?\d[\d,.]*\d(?![\d%])")  # two digits or more, not a percentage
 
 
 def _apply(text: str, segments: Sequence[dict[str, Any]], edits: Sequence[Edit]) -> tuple[str, Segments]:
@@ -49,8 +51,8 @@ def _apply(text: str, segments: Sequence[dict[str, Any]], edits: Sequence[Edit])
 
     new_segments = []
     for s in segments:
-        # a segment's first character is never edited, nor its last: the end moves as the last char does
-        new_segments.append({**s, "start": moved(s["start"]), "end": moved(s["end"] - 1) + 1})
+        # an edit inside a segment's edge moves its end with it: the edits ending at or before it count
+        new_segments.append({**s, "start": moved(s["start"]), "end": moved(s["end"])})
     return "".join(pieces), new_segments
 
 
@@ -145,6 +147,18 @@ def shouted(text: str, segments: Sequence[dict[str, Any]], every: int = 6) -> tu
     return collapse_whitespace("".join(chars), segments)
 
 
+def masked(text: str, segments: Sequence[dict[str, Any]]) -> tuple[str, Segments]:
+    """Every number of two digits or more (its separators and a currency sign before it
+    included) written `****`, as job boards mask pay, dates and counts in the ads they pass on."""
+    edges = sorted({s["start"] for s in segments} | {s["end"] for s in segments})
+    edits: list[Edit] = []
+    for m in _NUMBER.finditer(text):
+        a, b = m.span()
+        if bisect.bisect_right(edges, a) == bisect.bisect_left(edges, b):  # no edge inside
+            edits.append((a, b, "****"))
+    return _apply(text, segments, edits)
+
+
 def pdf_copy(text: str, segments: Sequence[dict[str, Any]]) -> tuple[str, Segments]:
     """The text as copied out of a PDF of it (`jobsections.segment.pdf`: fpdf2 and pdftotext)."""
     from jobsections.segment.pdf import pdf_copy as copy
@@ -160,6 +174,7 @@ VARIANTS: dict[str, Callable[[str, Sequence[dict[str, Any]]], tuple[str, Segment
     "strip-flatten": stripped_flat,
     "scraped": scraped,
     "shouted": shouted,
+    "masked": masked,
     "pdf": pdf_copy,
 }
 

@@ -167,11 +167,14 @@ class SegmentClassifier(ClassifierMixin, BaseEstimator):
         if not len(X):
             return np.zeros((0, len(self.classes_)))
         probs = self.stage_one_.predict_proba(X)
+        if self.stage_two_ is None:
+            return probs
+        # in float64: a float32 product's last bits depend on how many rows BLAS is given, so a
+        # segment's score, written to 4 places, could differ between a posting alone and in a batch
+        inputs = _context_features(X, probs).astype(np.float64)
         if isinstance(self.stage_two_, ChainCRF):
-            probs = self.stage_two_.predict_proba(_context_features(X, probs), sequence_lengths(X))
-        elif self.stage_two_ is not None:
-            probs = self.stage_two_.predict_proba(_context_features(X, probs))
-        return probs
+            return self.stage_two_.predict_proba(inputs, sequence_lengths(X))
+        return self.stage_two_.predict_proba(inputs)
 
     def predict(self, X: Sequence[Row]) -> np.ndarray:
         """The most probable label of each row."""

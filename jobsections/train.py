@@ -37,7 +37,7 @@ COLLAPSED_COPY = ("flatten",)
 BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped", "shouted")
 # One posting in `MASKED_EVERY` (by a hash of its id) is learned by the classifier with its
 # numbers masked (`****`) instead of as written, as job boards pass on their ads: pay, dates
-# and counts are then read in both forms (README, *What was tried*: a quarter, not a third or a half).
+# and counts are then read in both forms (README, *Results*: a quarter, not an eighth, a third or a half).
 MASKED_EVERY = 4
 
 

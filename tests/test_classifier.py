@@ -252,3 +252,17 @@ def test_length_flags_bin_the_number_of_words() -> None:
         flags = featurizer._flags(segment_rows(text or "-", [(0, max(len(text), 1), "sentence")]), [text])
         length_bins = flags.toarray()[0, 3 * 7 + 5 : 3 * 7 + 5 + 7]
         assert length_bins.tolist() == [float(i == expected_bin) for i in range(7)], words
+
+
+def test_a_postings_probabilities_are_the_same_alone_and_in_a_batch(small_model, small_postings) -> None:
+    """Scores are written to 4 places: a float32 stage two gave a posting other last bits in a
+    batch than alone (BLAS sums rows in blocks that depend on their number), which once made a
+    chunked predict differ from a single one."""
+    from jobsections.features import segment_rows
+    from jobsections.segment import segment_text
+
+    texts = [p.text for p in small_postings] * 20  # enough rows for BLAS's larger blocks
+    per = [segment_rows(t, segment_text(t, small_model.boundary), i) for i, t in enumerate(texts)]
+    batch = small_model.classifier.predict_proba([row for rows in per for row in rows])
+    alone = np.vstack([small_model.classifier.predict_proba(rows) for rows in per])
+    assert small_model.classifier.stage_two_ is not None and np.array_equal(batch, alone)

@@ -2,11 +2,11 @@
 
 Text users hold has often lost its layout: scrapes collapse every white-space run to one space
 and glue list items to the next word, exports strip list markers, e-mail and PDF copies are
-hard-wrapped, job-board ads shout a sentence or two in capitals and boards mask their numbers.
-Each function here makes that
-copy of an annotated posting and moves its segment offsets with the text, so every annotation
-yields training and test text with known boundaries ("free supervision") and `jobsections
-evaluate` can score the same postings in each condition.
+hard-wrapped, job-board ads shout a sentence or two in capitals, and boards mask the numbers of
+the ads they pass on. Each function here makes that copy of an annotated posting and moves its
+segment offsets with the text, so every annotation yields training and test text with known
+boundaries ("free supervision") and `jobsections evaluate` can score the same postings in each
+condition.
 
 A change is a list of edits `(start, end, replacement)` on the text outside or inside segments,
 never across a segment's edge; `_apply` makes the new text and the offset map.

@@ -170,11 +170,24 @@ def test_counts_sum_pairs_in_any_order_with_narrow_and_wide_keys() -> None:
     for shape in [(4, 6), (0, 3), (20_000, 1 << 18)]:  # the last one's keys need 64 bits
         n = 5000 if shape[0] else 0
         rows, cols = rng.integers(0, max(shape[0], 1), n), rng.integers(0, shape[1], n)
-        counts = _counts(rows, cols, shape)
         expected = sp.coo_matrix((np.ones(n, dtype=np.float32), (rows, cols)), shape=shape).tocsr()
         expected.sum_duplicates()
-        assert counts.has_canonical_format and counts.shape == shape
-        assert (counts != expected).nnz == 0
+        # in any order (one sort), and grouped by row (sorted a run of rows at a time)
+        for order in (np.arange(n), np.argsort(rows, kind="stable")):
+            counts = _counts(rows[order], cols[order], shape)
+            assert counts.has_canonical_format and counts.shape == shape
+            assert (counts != expected).nnz == 0
+
+
+def test_keys_grouped_by_row_sort_as_one_sort_would_with_rows_longer_than_a_run() -> None:
+    from jobsections.features import _SORT_RUN, _sort_keys
+
+    rng = np.random.default_rng(0)
+    lengths = [1, 3 * _SORT_RUN, 0, 7, _SORT_RUN, _SORT_RUN + 1, 2] * 5
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    keys = (rows * 1000 + rng.integers(0, 1000, len(rows))).astype(np.uint32)
+    assert (_sort_keys(keys, 1000) == np.sort(keys)).all()
+    assert (_sort_keys(keys[::-1].copy(), 1000) == np.sort(keys)).all()  # rows decreasing: one sort
 
 
 def test_char_counts_of_a_batch_are_those_of_its_parts() -> None:

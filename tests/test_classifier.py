@@ -233,6 +233,23 @@ def test_percent_flag_is_a_number_then_a_per_cent_sign() -> None:
         assert _percent_starts(text) == [m.start() for m in re.finditer(r"\d\s*%", text)], repr(text)
 
 
+def test_shape_finders_flag_a_text_exactly_when_their_patterns_match_in_it() -> None:
+    import re
+
+    from jobsections.features import _SHAPES, words_of
+
+    patterns = {"money": r"[$€£₹¥]", "url": r"https?://|www\.|\.(?:com|org|net|int)\b"}
+    rng = np.random.default_rng(4)
+    pieces = ["http://", "https:", "/", "www.", ".com", ".org", ".int", ".intl", "$", "£", "_", "é", "1", " ", "\n"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces, size=rng.integers(0, 8)))
+        for name, pattern in patterns.items():
+            found = list(_SHAPES[name](text))
+            assert bool(found) == bool(re.search(pattern, text)), (name, text)
+            assert all(re.compile(pattern).match(text, at) for at in found), (name, text)
+        assert words_of(text) == re.findall(r"[^\W_]{2,}", text)
+
+
 def test_code_table_finds_what_a_binary_search_of_the_sorted_codes_finds() -> None:
     from jobsections.features import _CodeTable
 

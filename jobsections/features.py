@@ -66,6 +66,7 @@ def _literal_starts(*literals: str, word_end: bool = False) -> Callable[[str], l
 
 
 def _union(*finders: Callable[[str], Iterable[int]]) -> Callable[[str], list[int]]:
+    """Where any of the finders finds something (a text's positions, not in order)."""
     return lambda text: [at for find in finders for at in find(text)]
 
 

@@ -41,6 +41,12 @@ BOUNDARY_COPIES = ("flatten", "strip-flatten", "scraped", "shouted")
 MASKED_EVERY = 4
 
 
+def _id_hash(posting: Posting) -> int:
+    """A number fixed by the posting's id, the same on every run (unlike `hash`): what picks the
+    posting's copies (its masking, its sections' order, its re-wrap width)."""
+    return zlib.crc32(posting.id.encode("utf-8"))
+
+
 def gold_rows(posting: Posting, doc: int | str, boundary: BoundaryModel | None = None) -> tuple[list[Row], list[str]]:
     """Feature rows and labels of a posting's gold segments, kinds as the segmenter gives them."""
     segments = posting.segments or []
@@ -83,7 +89,7 @@ def reordered_sections(posting: Posting) -> Posting | None:
         sections[-1].append(segment)
     if len(sections) < 3:
         return None
-    random.Random(zlib.crc32(posting.id.encode("utf-8"))).shuffle(sections)
+    random.Random(_id_hash(posting)).shuffle(sections)
     pieces: list[str] = []
     moved: list[dict[str, Any]] = []
     at = 0
@@ -113,7 +119,7 @@ def training_rows(
     doc = 0
     for original in postings:
         posting = original
-        if masked_every and zlib.crc32(original.id.encode("utf-8")) % masked_every == 0:
+        if masked_every and _id_hash(original) % masked_every == 0:
             posting = variant(original, "masked")
         reordered = reordered_sections(posting) if section_copies else None
         for copy in _with_copies([posting], copies) + ([reordered] if reordered else []):
@@ -155,7 +161,7 @@ def train_boundary(
     ]
     if model.wrapped:
         for p in postings:
-            for q in (p, variant(p, "rewrap", width=60 + zlib.crc32(p.id.encode("utf-8")) % 21)):
+            for q in (p, variant(p, "rewrap", width=60 + _id_hash(p) % 21)):
                 lines += wrapped_training_lines(q.text, q.segments or [])
     return model.fit(lines)
 
